@@ -1,0 +1,65 @@
+"""The `hardgen` command line: a thin argparse front that dispatches to one module per command.
+
+Only this module decides exit codes and prints problems. Commands import what
+they need when they run, so `hardgen --version` and `hardgen schema` stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from . import __version__
+from .errors import UserError
+
+EXIT_OK, EXIT_DRIFT, EXIT_USAGE, EXIT_CONFLICT, EXIT_ABORTED = 0, 1, 2, 3, 130
+
+COMMANDS = {
+    "generate": "Render the artefacts of one integration (or a batch) into an output folder",
+    "schema": "Print the JSON Schema of an answers file",
+    "presets": "List the shipped presets",
+}
+
+
+def add_input_options(p: argparse.ArgumentParser) -> None:
+    """Inputs shared by every command that builds a model; precedence preset < answers < --set."""
+    p.add_argument("--preset", action="append", default=[], metavar="NAME|FILE", help="start from a shipped preset or a preset file (repeatable; later ones win)")
+    p.add_argument("--answers", action="append", default=[], metavar="FILE", help="answers file (YAML); repeatable, later files win")
+    p.add_argument("--set", action="append", default=[], dest="sets", metavar="KEY=VALUE", help="set one answer, e.g. --set service.port=9443 (repeatable, wins over files)")
+    p.add_argument("--no-input", action="store_true", help="never prompt (the default without a terminal)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hardgen", description="Hardened deployment artefacts for WSO2 Integrator integrations.")
+    parser.add_argument("--version", action="version", version=f"hardgen {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, help_text in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        importlib.import_module(f"generator.commands.{name}").add_arguments(p)
+    return parser
+
+
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed its one-line usage error
+        return EXIT_USAGE if exc.code else EXIT_OK
+    if not args.command:
+        parser.print_help()
+        return EXIT_USAGE
+    command = importlib.import_module(f"generator.commands.{args.command}")
+    try:
+        return command.run(args)
+    except UserError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("aborted, nothing written", file=sys.stderr)
+        return EXIT_ABORTED
+    except BrokenPipeError:
+        return EXIT_OK

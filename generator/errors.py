@@ -1,0 +1,49 @@
+"""Problems with user input are values until the CLI prints them.
+
+A `Problem` carries where the bad value came from (file, or `--set`), the key
+path and a sentence that names the value and what is allowed, so every view
+(generate, regenerate, the wizard) reports the same words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    source: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        return f"{self.source}: {where}{self.message}"
+
+
+class UserError(Exception):
+    """Input the user can fix; the CLI prints each problem on one line and exits 2."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem] | Problem | str):
+        if isinstance(problems, str):
+            problems = [Problem("hardgen", "", problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems = sorted(set(problems))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def show(value: object) -> str:
+    """Render a user value for a message: short, one line, never multi-line."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, str):
+        text = repr(value)
+    elif isinstance(value, (tuple, list)):
+        text = "[" + ", ".join(show(v) for v in value) + "]"
+    else:
+        text = repr(value) if not isinstance(value, (int, float)) else str(value)
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,209 @@
+"""The integration model: the one definition every input and every target derives from.
+
+Presets, answers files, `--set`, the wizard and `hardgen schema` all read these
+dataclasses (through `generator.fields`); targets read a *resolved* instance, in
+which every derived default (image name, base image, module, namespace ...) is
+filled in, so no target repeats the rules for defaults.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from . import checks
+from .errors import Problem, show
+from .fields import field
+
+SCHEMA_VERSION = 1
+SUPPORTED_TARGETS = ("docker", "kubernetes", "systemd")
+#: Targets whose modules exist in this build; the others stop with "not supported yet".
+BUILT_TARGETS = ("docker",)
+#: JEP 486 (JDK 24) removed the ability to enable the Security Manager: the flag aborts start-up.
+LAST_JDK_WITH_SECURITY_MANAGER = 23
+RUNTIME_UID = 10001
+
+Scalar = str | int | float | bool
+
+
+@dataclass(frozen=True)
+class Image:
+    name: str | None = field("Image repository of the integration (registry/path)", None, check=checks.image_name, derived="the integration name")
+    tag: str = field("Image tag of the integration; never 'latest'", "0.1.0", check=checks.image_tag)
+    digest: str | None = field("Image digest (sha256:...); when set, Kubernetes pulls by digest", None, check=checks.digest)
+    base: str | None = field("Base image (name:tag) with a Java runtime", None, check=checks.image_ref, derived="eclipse-temurin:<jdk>-jre-noble")
+    base_digest: str | None = field("Digest that pins the base image (sha256:...)", None, check=checks.digest)
+
+
+@dataclass(frozen=True)
+class Service:
+    port: int = field("Port the integration's listener serves on; not a product default", 9443, check=checks.port, minimum=1, maximum=65535)
+    tls: bool = field("The listener serves HTTPS (the seeds require TLS on every listener)", True)
+    health_path: str = field("HTTP path that answers 200 when the service is healthy", "/health", check=lambda v: None if v.startswith("/") and checks.relative_path(v[1:] or "x") is None else "is not a URL path (like /health)")
+
+
+@dataclass(frozen=True)
+class MetricsFrom:
+    namespace: str | None = field("Namespace of the metrics scraper", None, check=checks.dns_label(63))
+    labels: Mapping[str, str] = field("Pod labels of the metrics scraper", factory=dict, check=checks.labels)
+
+
+@dataclass(frozen=True)
+class Metrics:
+    enabled: bool = field("Expose Prometheus metrics", False)
+    port: int = field("Metrics listener port", 9797, check=checks.port, minimum=1, maximum=65535)
+    from_: MetricsFrom = field("Who may scrape the metrics port (Kubernetes); empty means only local access", factory=MetricsFrom)
+
+
+@dataclass(frozen=True)
+class Peer:
+    name: str = field("Name of the peer, used in policy names", check=checks.dns_label(40))
+    labels: Mapping[str, str] = field("Pod labels of the peer", factory=dict, check=checks.labels)
+    namespace: str | None = field("Namespace of the peer's pods", None, check=checks.dns_label(63), derived="the integration's namespace")
+    cidr: str | None = field("Address block of a peer outside the cluster (instead of labels)", None, check=checks.cidr)
+    port: int | None = field("Port the integration calls on this peer (egress only)", None, check=checks.port, minimum=1, maximum=65535)
+
+
+@dataclass(frozen=True)
+class Config:
+    org: str = field("Ballerina organisation of the package", "integrations", check=checks.identifier)
+    module: str | None = field("Ballerina module (package) name", None, check=checks.identifier, derived="the integration name with '-' as '_'")
+    port_key: str | None = field("Configurable that holds the listener port; null to leave it out", "port", check=checks.identifier)
+    values: Mapping[str, Scalar] = field("Non-secret configurable values for Config.toml", factory=dict)
+
+
+@dataclass(frozen=True)
+class Resources:
+    cpu: str = field("CPU request and limit", "500m", check=checks.cpu)
+    memory: str = field("Memory request and limit; the JVM heap is a percentage of it", "512Mi", check=checks.memory)
+    ephemeral_storage: str = field("Ephemeral storage request and limit (logs, tmp)", "256Mi", check=checks.memory)
+
+
+@dataclass(frozen=True)
+class Kubernetes:
+    namespace: str | None = field("Namespace to deploy into; never 'default'", None, check=checks.dns_label(63), derived="the integration name")
+    replicas: int = field("Number of pods", 2, check=lambda v: None if 1 <= v <= 100 else "is not a replica count (1-100)", minimum=1, maximum=100)
+    resources: Resources = field("Requests and limits for the container", factory=Resources)
+    create_namespace: bool = field("Write a Namespace that enforces the restricted Pod Security Standard", True)
+    default_deny: bool = field("Write a namespace-wide default-deny NetworkPolicy", True)
+    external_secrets: bool = field("Write an ExternalSecret instead of Secret instructions", False)
+
+
+@dataclass(frozen=True)
+class Systemd:
+    user: str | None = field("System user the service runs as (never root)", None, check=lambda v: None if v != "root" and checks.dns_label(32)(v) is None else "is not a system user name (lower-case, at most 32 characters, not root)", derived="the integration name")
+    install_dir: str | None = field("Directory the jar and its files are installed into", None, check=checks.absolute_path, derived="/opt/<name>")
+
+
+@dataclass(frozen=True)
+class Docker:
+    deploy_dir: str = field("Folder of hardgen's output inside the build context (the project root); '.' if they are the same", "deploy", check=lambda v: None if v == "." else checks.relative_path(v))
+
+
+@dataclass(frozen=True)
+class Jvm:
+    security_manager: bool = field("Enable the Java Security Manager with a least-privilege policy (JDK <= 23 only; JEP 486)", False)
+    max_ram_percentage: float = field("Heap limit as a percentage of the container or service memory", 75.0, check=lambda v: None if 10 <= v <= 90 else "is not a percentage between 10 and 90", minimum=10, maximum=90)
+    extra_flags: list[str] = field("Further JVM options, one per item", factory=tuple, check=lambda v: next((f"has {show(f)}, which {checks.jvm_flag(f)}" for f in v if checks.jvm_flag(f)), None))
+
+
+@dataclass(frozen=True)
+class Integration:
+    name: str = field("Integration name: a DNS-1123 label of at most 52 characters", check=checks.dns_label(52), pattern=checks.DNS_LABEL)
+    schema_version: int = field("Version of the answers format", SCHEMA_VERSION, ask=False)
+    runtime: Literal["ballerina", "mi"] = field("Runtime: ballerina (WSO2 Integrator) or mi (Micro Integrator)", "ballerina")
+    jdk: Literal[17, 21, 25] = field("Java feature release the integration runs on", 21)
+    artifact: str | None = field("Path of the built jar (or CAR folder for MI), relative to the build context", None, check=checks.relative_path, derived="target/bin/<module>.jar")
+    image: Image = field("Container image of the integration", factory=Image)
+    service: Service = field("The integration's listener", factory=Service)
+    metrics: Metrics = field("Prometheus metrics", factory=Metrics)
+    ingress: list[Peer] = field("Who may call the integration", factory=tuple)
+    egress: list[Peer] = field("What the integration calls", factory=tuple)
+    secrets: list[str] = field("Names of secret configurables (values are never asked for or written)", factory=tuple, check=lambda v: next((f"has {show(s)}, which {checks.secret_name(s)}" for s in v if checks.secret_name(s)), None))
+    config: Config = field("Ballerina configurables", factory=Config)
+    docker: Docker = field("Container image build settings", factory=Docker)
+    kubernetes: Kubernetes = field("Kubernetes settings", factory=Kubernetes)
+    systemd: Systemd = field("systemd settings", factory=Systemd)
+    jvm: Jvm = field("JVM settings", factory=Jvm)
+    targets: list[Literal["docker", "kubernetes", "systemd"]] = field("Artefact sets to generate", factory=lambda: ("docker",))
+
+
+def cross_check(m: Integration) -> list[tuple[str, str]]:
+    """Rules that span fields; (key path, message) pairs."""
+    out: list[tuple[str, str]] = []
+    if m.runtime == "mi":
+        out.append(("runtime", "'mi' (Micro Integrator) is not supported yet; use 'ballerina'"))
+    if m.jvm.security_manager and m.jdk > LAST_JDK_WITH_SECURITY_MANAGER:
+        out.append(("jvm.security_manager", f"true is not possible on JDK {m.jdk}: since JDK 24 (JEP 486) -Djava.security.manager aborts JVM start-up; use JDK 17 or 21, or set it to false and rely on the container and systemd sandbox"))
+    for t in m.targets:
+        if t not in BUILT_TARGETS:
+            out.append(("targets", f"{t!r} is not supported yet (available: {', '.join(BUILT_TARGETS)})"))
+    if len(set(m.targets)) != len(m.targets):
+        out.append(("targets", "lists a target twice"))
+    if m.metrics.enabled and m.metrics.port == m.service.port:
+        out.append(("metrics.port", f"{m.metrics.port} is the service port; choose another"))
+    if m.kubernetes.namespace == "default":
+        out.append(("kubernetes.namespace", "'default' is not allowed: give the integration its own namespace"))
+    for key in m.config.values:
+        if checks.identifier(key):
+            out.append((f"config.values.{key}", f"{key!r} is not a Ballerina configurable name"))
+        elif key in m.secrets:
+            out.append((f"config.values.{key}", f"{key!r} is also listed in secrets; a secret never gets a value in Config.toml"))
+        elif any(w in key.lower() for w in ("password", "secret", "token", "apikey", "api_key", "privatekey")):
+            out.append((f"config.values.{key}", f"{key!r} looks like a secret; list its name under secrets instead"))
+    for kind, peers in (("ingress", m.ingress), ("egress", m.egress)):
+        seen = set()
+        for i, p in enumerate(peers):
+            where = f"{kind}[{i}]"
+            if p.name in seen:
+                out.append((f"{where}.name", f"{p.name!r} is used twice"))
+            seen.add(p.name)
+            if p.cidr and (p.labels or p.namespace):
+                out.append((where, "has both cidr and labels/namespace; a peer is either pods or an address block"))
+            if not p.cidr and not p.labels and not p.namespace:
+                out.append((where, "needs labels (and optionally namespace), or a cidr"))
+            if kind == "egress" and p.port is None:
+                out.append((f"{where}.port", "is required for an egress peer"))
+            if kind == "ingress" and p.port is not None:
+                out.append((f"{where}.port", "is not used for ingress peers: they call service.port"))
+    if len(set(m.secrets)) != len(m.secrets):
+        out.append(("secrets", "lists a name twice"))
+    return out
+
+
+def resolve(m: Integration) -> Integration:
+    """Fill every derived default, so targets read one complete, unambiguous model."""
+    module = m.config.module or m.name.replace("-", "_")
+    replace = dataclasses.replace
+    return replace(
+        m,
+        artifact=m.artifact or f"target/bin/{module}.jar",
+        image=replace(m.image, name=m.image.name or m.name, base=m.image.base or f"eclipse-temurin:{m.jdk}-jre-noble"),
+        config=replace(m.config, module=module),
+        kubernetes=replace(m.kubernetes, namespace=m.kubernetes.namespace or m.name),
+        systemd=replace(m.systemd, user=m.systemd.user or m.name[:32], install_dir=m.systemd.install_dir or f"/opt/{m.name}"),
+        ingress=tuple(replace(p, namespace=p.namespace if (p.namespace or p.cidr) else (m.kubernetes.namespace or m.name)) for p in m.ingress),
+        egress=tuple(replace(p, namespace=p.namespace if (p.namespace or p.cidr) else (m.kubernetes.namespace or m.name)) for p in m.egress),
+    )
+
+
+def image_ref(m: Integration) -> str:
+    """The integration image as Kubernetes should pull it: by digest when known."""
+    ref = f"{m.image.name}:{m.image.tag}"
+    return f"{ref}@{m.image.digest}" if m.image.digest else ref
+
+
+def base_image_ref(m: Integration) -> str:
+    return f"{m.image.base}@{m.image.base_digest}" if m.image.base_digest else m.image.base
+
+
+def metrics_host(m: Integration) -> str:
+    """Seed 000, 'restrict listening interfaces': metrics stay on loopback unless a scraper in the pod network is declared."""
+    scraper = m.metrics.from_.labels or m.metrics.from_.namespace
+    return "0.0.0.0" if scraper and "kubernetes" in m.targets else "127.0.0.1"
+
+
+def problems_for(m: Integration, origin) -> list[Problem]:
+    return [Problem(origin(path), path, msg) for path, msg in cross_check(m)]

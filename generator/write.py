@@ -1,0 +1,161 @@
+"""Write: staged, atomic, never through a symlink, never outside the output folder.
+
+Everything is rendered in memory before this module runs, so a rendering
+failure writes nothing. Files are staged in a private folder on the same file
+system and then renamed into place; a fresh output folder appears in one
+rename. Files hardgen did not write, or that were edited since, are not
+overwritten unless forced: the writer reports them and leaves the folder as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from .errors import Problem, UserError
+from .state import STATE_DIR, State, sha256
+
+Desired = dict[str, tuple[bytes, int]]
+
+
+@dataclass
+class WriteResult:
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # no longer generated, but edited: left for the user
+
+    def summary(self) -> str:
+        parts = [f"{len(self.written)} written", f"{len(self.unchanged)} unchanged"]
+        if self.removed:
+            parts.append(f"{len(self.removed)} removed")
+        if self.kept:
+            parts.append(f"{len(self.kept)} no longer generated but edited, kept: {', '.join(self.kept)}")
+        return ", ".join(parts)
+
+
+def check_rel(rel: str) -> None:
+    p = PurePosixPath(rel)
+    if p.is_absolute() or ".." in p.parts or not p.parts:
+        raise AssertionError(f"planned path escapes the output folder: {rel}")
+
+
+def _no_symlink_on_the_way(root: Path, rel: str, label: str) -> Path:
+    """The path of `rel` under `root`, refusing a symlink in any existing component."""
+    current = root
+    for part in PurePosixPath(rel).parts:
+        current = current / part
+        if current.is_symlink():
+            raise UserError(Problem(label, "", f"{current} is a symbolic link; hardgen never writes through one"))
+    return current
+
+
+def _is_ours(out_dir: Path, rel: str, previous: State | None) -> bool | None:
+    """True: unchanged since generated; False: edited or not ours; None: does not exist."""
+    path = out_dir / rel
+    if not path.exists():
+        return None
+    if previous is None or rel not in previous.files or not path.is_file():
+        return False
+    return sha256(path.read_bytes()) == previous.files[rel].sha256
+
+
+def plan_writes(out_dir: Path, desired: Desired, previous: State | None, force: bool, label: str) -> tuple[Desired, list[str], list[str], list[str]]:
+    """Decide which files change, which stale ones go, and which stay; refuse foreign files."""
+    if out_dir.is_symlink():
+        raise UserError(Problem(label, "", f"{out_dir} is a symbolic link; give the real folder"))
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(Problem(label, "", f"{out_dir} exists and is not a folder"))
+    changes: Desired = {}
+    unchanged, refused = [], []
+    for rel, (content, mode) in sorted(desired.items()):
+        check_rel(rel)
+        path = _no_symlink_on_the_way(out_dir, rel, label)
+        if path.is_file() and path.read_bytes() == content and stat.S_IMODE(path.stat().st_mode) == mode:
+            unchanged.append(rel)
+            continue
+        if not rel.startswith(STATE_DIR + "/") and _is_ours(out_dir, rel, previous) is False and not force:
+            refused.append(rel)
+            continue
+        changes[rel] = (content, mode)
+    if refused:
+        raise UserError([
+            Problem(label, "", f"{rel} exists and was not written by hardgen, or was edited since; "
+                    "use 'hardgen regenerate' to merge, or --force to overwrite")
+            for rel in refused
+        ])
+    removed, kept = [], []
+    if previous is not None:
+        for rel in sorted(set(previous.files) - {r for r in desired}):
+            check_rel(rel)
+            ours = _is_ours(out_dir, rel, previous)
+            if ours:
+                removed.append(rel)
+            elif ours is False:
+                kept.append(rel)
+    return changes, unchanged, removed, kept
+
+
+def write_output(out_dir: Path, desired: Desired, previous: State | None, *, force: bool = False, label: str = "--output") -> WriteResult:
+    changes, unchanged, removed, kept = plan_writes(out_dir, desired, previous, force, label)
+    result = WriteResult(written=sorted(changes), unchanged=unchanged, removed=removed, kept=kept)
+    if not changes and not removed:
+        return result
+    fresh = not out_dir.exists()
+    parent = out_dir.parent if fresh else out_dir
+    parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".hardgen-stage-", dir=parent))
+    try:
+        for rel, (content, mode) in changes.items():
+            _write_new(stage / rel, content, mode)
+        if fresh:
+            os.chmod(stage, 0o755)
+            os.rename(stage, out_dir)
+            return result
+        for rel in changes:
+            target = _no_symlink_on_the_way(out_dir, rel, label)
+            _make_dirs(out_dir, target.parent, label)
+            os.replace(stage / rel, target)
+        for rel in removed:
+            (out_dir / rel).unlink()
+            base = out_dir / STATE_DIR / "base" / rel
+            if base.is_file() and not base.is_symlink():
+                base.unlink()
+            _prune_empty(out_dir, (out_dir / rel).parent)
+            _prune_empty(out_dir, base.parent)
+    finally:
+        if stage.exists():
+            shutil.rmtree(stage, ignore_errors=True)
+    return result
+
+
+def _write_new(path: Path, content: bytes, mode: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+    try:
+        os.fchmod(fd, mode)  # the umask must not loosen or tighten the planned mode
+        os.write(fd, content)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _make_dirs(root: Path, directory: Path, label: str) -> None:
+    rel = directory.relative_to(root)
+    current = root
+    for part in rel.parts:
+        current = current / part
+        if current.is_symlink():
+            raise UserError(Problem(label, "", f"{current} is a symbolic link; hardgen never writes through one"))
+        if not current.exists():
+            current.mkdir(mode=0o755)
+
+
+def _prune_empty(root: Path, directory: Path) -> None:
+    while directory != root and directory.is_dir() and not any(directory.iterdir()):
+        directory.rmdir()
+        directory = directory.parent
