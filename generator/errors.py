@@ -39,6 +39,8 @@ def show(value: object) -> str:
     """Render a user value for a message: short, one line, never multi-line."""
     if isinstance(value, bool):
         text = "true" if value else "false"
+    elif type(value) is not str and isinstance(value, str):
+        text = str(value)  # typed on the command line: show it as typed
     elif isinstance(value, str):
         text = repr(value)
     elif isinstance(value, (tuple, list)):

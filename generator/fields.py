@@ -32,6 +32,7 @@ class SetText(str):
 class Spec:
     help: str
     check: Check | None = None
+    each: Check | None = None  # for lists: checked per item, so the message names `key[i]`
     minimum: float | None = None
     maximum: float | None = None
     pattern: str | None = None
@@ -137,7 +138,7 @@ class Builder:
             if key in data:
                 value = self.value(tp, data[key], sub)
             elif is_required(f):
-                self.problem(sub, "is required: " + spec_of(f).help)
+                self.problems.append(Problem("missing", sub, f"is required ({spec_of(f).help}); pass --set {sub}=VALUE or add it to an answers file"))
                 continue
             elif dataclasses.is_dataclass(tp):
                 value = self.build(tp, {}, sub)
@@ -145,9 +146,16 @@ class Builder:
                 continue
             if value is None and _optional_inner(tp) is None and key in data:
                 continue
-            check = spec_of(f).check
-            if value is not None and check is not None and not _has_broken(value):
-                why = check(value)
+            spec = spec_of(f)
+            if value is not None and not _has_broken(value):
+                if spec.each is not None:
+                    bad = [(i, v, spec.each(v)) for i, v in enumerate(value)]
+                    for i, v, why in bad:
+                        if why:
+                            self.problem(f"{sub}[{i}]", f"{show(v)} {why}")
+                    if any(why for _, _, why in bad):
+                        continue
+                why = spec.check(value) if spec.check is not None else None
                 if why:
                     self.problem(sub, f"{show(value)} {why}")
                     continue
@@ -194,8 +202,8 @@ class Builder:
         if get_origin(tp) is Literal:
             allowed = get_args(tp)
             cand = raw
-            if isinstance(raw, SetText) and all(isinstance(a, int) for a in allowed):
-                cand = _int(raw)
+            if isinstance(raw, SetText):
+                cand = _int(raw) if all(isinstance(a, int) for a in allowed) else str(raw)
             if cand in allowed and type(cand) is type(allowed[allowed.index(cand)]):
                 return cand
             self.problem(path, f"{show(raw)} is not allowed (one of: {', '.join(str(a) for a in allowed)})")

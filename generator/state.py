@@ -4,12 +4,12 @@ It is the merge base for `hardgen regenerate` and the proof of ownership for
 `hardgen generate` (a file hardgen did not write, or one edited since, is not
 overwritten without --force). Human-readable, stable (sorted, no timestamps),
 meant to be committed with the artefacts; it never holds a secret value,
-because no generated file does.
+because no generated file does. It records no content hashes: `base/` holds
+the exact bytes, and hex digests would be reported by secret scanners.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,13 +21,8 @@ ANSWERS_FILE = "answers.yaml"
 BASE_DIR = "base"
 
 
-def sha256(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
-
-
 @dataclass
 class FileRecord:
-    sha256: str
     mode: int
 
 
@@ -41,14 +36,14 @@ class State:
         data = {
             "hardgen_version": self.version,
             "schema_version": self.schema_version,
-            "files": {p: {"sha256": r.sha256, "mode": f"{r.mode:04o}"} for p, r in sorted(self.files.items())},
+            "files": {p: {"mode": f"{r.mode:04o}"} for p, r in sorted(self.files.items())},
         }
         return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
 
     @classmethod
     def from_json(cls, raw: bytes) -> State:
         data = json.loads(raw)
-        files = {p: FileRecord(r["sha256"], int(r["mode"], 8)) for p, r in data.get("files", {}).items()}
+        files = {p: FileRecord(int(r["mode"], 8)) for p, r in data.get("files", {}).items()}
         return cls(data.get("hardgen_version", ""), int(data.get("schema_version", 0)), files)
 
 
@@ -69,6 +64,16 @@ def read_base(out_dir: Path, rel: str) -> bytes | None:
     return path.read_bytes()
 
 
+def is_unchanged(out_dir: Path, rel: str, state: State | None) -> bool | None:
+    """True: as hardgen last wrote it; False: edited, or not hardgen's; None: not there."""
+    path = out_dir / rel
+    if not path.exists() and not path.is_symlink():
+        return None
+    if state is None or rel not in state.files or path.is_symlink() or not path.is_file():
+        return False
+    return path.read_bytes() == read_base(out_dir, rel)
+
+
 def answers_path(out_dir: Path) -> Path:
     return out_dir / STATE_DIR / ANSWERS_FILE
 
@@ -85,7 +90,7 @@ def state_files(state: State, plan_files, answers: bytes) -> dict[str, tuple[byt
 
 
 def state_for(version: str, schema_version: int, plan_files) -> State:
-    return State(version, schema_version, {f.path: FileRecord(sha256(f.content), f.mode) for f in plan_files})
+    return State(version, schema_version, {f.path: FileRecord(f.mode) for f in plan_files})
 
 
 def answers_yaml(data: dict[str, Any]) -> bytes:

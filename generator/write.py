@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .errors import Problem, UserError
-from .state import STATE_DIR, State, sha256
+from .state import STATE_DIR, State, is_unchanged
 
 Desired = dict[str, tuple[bytes, int]]
 
@@ -54,16 +54,6 @@ def _no_symlink_on_the_way(root: Path, rel: str, label: str) -> Path:
     return current
 
 
-def _is_ours(out_dir: Path, rel: str, previous: State | None) -> bool | None:
-    """True: unchanged since generated; False: edited or not ours; None: does not exist."""
-    path = out_dir / rel
-    if not path.exists():
-        return None
-    if previous is None or rel not in previous.files or not path.is_file():
-        return False
-    return sha256(path.read_bytes()) == previous.files[rel].sha256
-
-
 def plan_writes(out_dir: Path, desired: Desired, previous: State | None, force: bool, label: str) -> tuple[Desired, list[str], list[str], list[str]]:
     """Decide which files change, which stale ones go, and which stay; refuse foreign files."""
     if out_dir.is_symlink():
@@ -78,7 +68,7 @@ def plan_writes(out_dir: Path, desired: Desired, previous: State | None, force: 
         if path.is_file() and path.read_bytes() == content and stat.S_IMODE(path.stat().st_mode) == mode:
             unchanged.append(rel)
             continue
-        if not rel.startswith(STATE_DIR + "/") and _is_ours(out_dir, rel, previous) is False and not force:
+        if not rel.startswith(STATE_DIR + "/") and is_unchanged(out_dir, rel, previous) is False and not force:
             refused.append(rel)
             continue
         changes[rel] = (content, mode)
@@ -92,7 +82,7 @@ def plan_writes(out_dir: Path, desired: Desired, previous: State | None, force: 
     if previous is not None:
         for rel in sorted(set(previous.files) - {r for r in desired}):
             check_rel(rel)
-            ours = _is_ours(out_dir, rel, previous)
+            ours = is_unchanged(out_dir, rel, previous)
             if ours:
                 removed.append(rel)
             elif ours is False:
