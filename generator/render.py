@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 from typing import Any
 
 from .resources import template_dir
@@ -25,6 +26,7 @@ def _jinja():
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # shipped templates do not change while hardgen runs: no stat per render
     )
     env.filters["exec_form"] = exec_form
     return env
@@ -37,9 +39,15 @@ def exec_form(argv: list[str]) -> str:
     return json.dumps(list(argv), ensure_ascii=False)
 
 
+@functools.cache
+def _template(name: str):
+    """A compiled template, kept for the life of the process (a batch renders each one hundreds of times)."""
+    return _jinja().get_template(name)
+
+
 def render_template(template: str, /, **context: Any) -> bytes:
     """Render a line-format template; every value in `context` was validated by the model."""
-    text = _jinja().get_template(template).render(**context)
+    text = _template(template).render(**context)
     return text.encode("utf-8")
 
 
@@ -54,15 +62,133 @@ def _yaml():
     return yaml
 
 
-def dump_yaml(*documents: Any) -> bytes:
-    """One or more YAML documents from plain data (dicts keep their insertion order)."""
+def _ruamel_text(doc: Any) -> str:
     out = io.StringIO()
-    yaml = _yaml()
+    _yaml().dump(doc, out)
+    return out.getvalue()
+
+
+def dump_yaml(*documents: Any) -> bytes:
+    """One or more YAML documents from plain data (dicts keep their insertion order).
+
+    Byte for byte what the ruamel.yaml configuration above writes: documents of
+    plain dicts, lists and one-line scalars take the direct path below (ruamel's
+    round-trip dumper costs milliseconds per document, most of a batch run's
+    time); anything else, and every scalar whose style is not obvious, is left
+    to ruamel itself.
+    """
+    parts = []
     for i, doc in enumerate(documents):
         if i:
-            out.write("---\n")
-        yaml.dump(doc, out)
-    return out.getvalue().encode("utf-8")
+            parts.append("---\n")
+        lines: list[str] = []
+        if type(doc) is dict and doc and _block_mapping(doc, 0, lines):
+            parts.append("".join(lines))
+        else:
+            parts.append(_ruamel_text(doc))
+    return "".join(parts).encode("utf-8")
+
+
+_PLAIN = re.compile(r"[A-Za-z_/][A-Za-z0-9_./-]*")  # a plain scalar in any YAML context ...
+_NOT_PLAIN = frozenset({"true", "false", "null"})  # ... unless a resolver reads it as bool or null
+_FLOAT = re.compile(r"-?[0-9]{1,15}\.[0-9]{1,15}")
+
+
+@functools.lru_cache(maxsize=8192)
+def _value_text(text: str) -> str | None:
+    """A string as ruamel writes it as a block value (plain or quoted), or None if not on one line."""
+    if len(text) > 1000:
+        return None  # far from the 4096-column width, so no line is ever folded
+    if _PLAIN.fullmatch(text) and text.lower() not in _NOT_PLAIN:
+        return text
+    dumped = _ruamel_text({"k": text})
+    if dumped.startswith("k: ") and dumped.count("\n") == 1:
+        return dumped[3:-1]
+    return None
+
+
+@functools.lru_cache(maxsize=8192)
+def _key_text(text: str) -> str | None:
+    if len(text) > 100:
+        return None  # long keys become explicit '? ' keys
+    if _PLAIN.fullmatch(text) and text.lower() not in _NOT_PLAIN:
+        return text
+    dumped = _ruamel_text({text: 0})
+    if dumped.endswith(": 0\n") and dumped.count("\n") == 1 and not dumped.startswith("?"):
+        return dumped[:-4]
+    return None
+
+
+def _scalar_text(value: Any) -> str | None:
+    kind = type(value)
+    if kind is str:
+        return _value_text(value)
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return str(value)
+    if kind is float:
+        text = repr(value)
+        return text if _FLOAT.fullmatch(text) else None
+    return None
+
+
+def _block_mapping(data: dict, indent: int, lines: list[str], first: str | None = None) -> bool:
+    """Append `data` as a block mapping at `indent`; `first` is the '- ' prefix of a sequence item."""
+    pad = " " * indent
+    for key, value in data.items():
+        key_text = _key_text(key) if type(key) is str else None
+        if key_text is None:
+            return False
+        head = (first if first is not None else pad) + key_text + ":"
+        first = None
+        if not _block_value(value, head, indent, lines):
+            return False
+    return True
+
+
+def _block_value(value: Any, head: str, indent: int, lines: list[str]) -> bool:
+    kind = type(value)
+    if kind is dict:
+        if not value:
+            lines.append(head + " {}\n")
+            return True
+        lines.append(head + "\n")
+        return _block_mapping(value, indent + 2, lines)
+    if kind is list or kind is tuple:
+        if not value:
+            lines.append(head + " []\n")
+            return True
+        lines.append(head + "\n")
+        return _block_sequence(value, indent + 2, lines)
+    if value is None:
+        lines.append(head + "\n")
+        return True
+    text = _scalar_text(value)
+    if text is None:
+        return False
+    lines.append(f"{head} {text}\n")
+    return True
+
+
+def _block_sequence(items: list | tuple, indent: int, lines: list[str]) -> bool:
+    dash = " " * indent + "- "
+    for item in items:
+        kind = type(item)
+        if kind is dict and item:
+            if not _block_mapping(item, indent + 2, lines, first=dash):
+                return False
+            continue
+        if kind is dict or kind is list or kind is tuple:
+            if item:
+                return False  # a sequence in a sequence: left to ruamel
+            lines.append(dash + ("{}" if kind is dict else "[]") + "\n")
+            continue
+        text = _scalar_text(item)
+        if text is None:
+            return False
+        lines.append(dash + text + "\n")
+    return True
 
 
 def dump_toml(document: Any) -> bytes:

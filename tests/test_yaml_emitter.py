@@ -1,0 +1,64 @@
+"""`dump_yaml` writes exactly the bytes ruamel.yaml writes, whichever path a document takes.
+
+The direct path exists for speed (batch generation); these tests pin it to
+ruamel's output on the shapes hardgen writes and on random plain data.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator.render import _ruamel_text, dump_yaml
+
+TRICKY_STRINGS = [
+    "yes", "no", "on", "off", "y", "n", "~", "null", "Null", "True", "FALSE", "1.0", "0.1.0", "500m", "-x", "- x",
+    "a b", "a: b", "a #b", "#a", "", " x", "x ", "é", "x" * 130, "0777", "0x1F", "1e3", ".inf", ".nan", "<<", "=",
+    "2001-12-14", "10.0.0.0/24", "/health", "*", "&a", "!tag", "%x", "@x", "`x", "'q'", '"q"', "{a}", "[a]", "a,b",
+    "a\nb", "tab\there", "app.kubernetes.io/name", "sha256:" + "a" * 64, "a" * 1001, "?x", "? x", "|", ">",
+]
+
+
+def same_as_ruamel(*docs) -> None:
+    expected = "---\n".join(_ruamel_text(d) for d in docs).encode()
+    assert dump_yaml(*docs) == expected
+
+
+def test_tricky_strings_are_quoted_exactly_as_ruamel_quotes_them():
+    for text in TRICKY_STRINGS:
+        same_as_ruamel({"value": text, "list": [text], "nested": {"k": text}})
+        same_as_ruamel({text: 1})
+
+
+def test_answers_shaped_documents_match_ruamel():
+    doc = {
+        "name": "svc", "schema_version": 1, "jdk": 21, "image": {"name": "registry.example.com/a/b", "tag": "1.0"},
+        "metrics": {"enabled": True, "port": 9797, "from": {"labels": {}}}, "ingress": [{"name": "gw", "labels": {"app": "gw"}}],
+        "egress": [], "secrets": ["dbPassword"], "config": {"values": {"retries": 3, "ratio": 0.5, "flag": False}},
+        "systemd": {}, "jvm": {"max_ram_percentage": 75.0, "extra_flags": ["-XX:+UseZGC"]}, "none": None,
+    }
+    same_as_ruamel(doc)
+    same_as_ruamel(doc, {"kind": "Namespace", "metadata": {"name": "x", "labels": {"a": "b"}}})
+
+
+def test_shapes_outside_the_direct_path_fall_back_to_ruamel():
+    for doc in ({}, [], {"a": [[1, 2]]}, {"a": [None]}, {1: "x"}, {"f": [1e-05, float("inf")]}, {"t": (1, 2)}):
+        same_as_ruamel(doc)
+
+
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
+    st.text(max_size=12), st.sampled_from(TRICKY_STRINGS),
+)
+keys = st.one_of(st.text(max_size=10), st.sampled_from(TRICKY_STRINGS))
+documents = st.dictionaries(
+    keys,
+    st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(keys, inner, max_size=3), max_leaves=12),
+    min_size=1, max_size=5,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(documents)
+def test_random_plain_data_matches_ruamel(doc):
+    same_as_ruamel(doc)
