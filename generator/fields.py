@@ -11,7 +11,6 @@ a field to the model therefore needs no edit here.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import types
 import typing
@@ -128,6 +127,8 @@ class Builder:
         for key in data:
             if key not in known:
                 sub = f"{path}.{key}" if path else str(key)
+                import difflib  # only on a mistyped key: keeps it off the start-up path
+
                 close = difflib.get_close_matches(str(key), sorted(known), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(sorted(known))}"
                 self.problem(sub, f"unknown key {str(key)!r}{hint}")

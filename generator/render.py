@@ -2,7 +2,8 @@
 
 Structured files are built as data and serialised here, never pasted together
 as text. Line formats (Dockerfile, unit files, scripts, argfiles, docs) go
-through one Jinja2 environment with StrictUndefined, compiled once per process.
+through one Jinja2 environment with StrictUndefined: each template is compiled
+once per process, and kept compiled between runs in the user's cache folder.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from typing import Any
 from .resources import template_dir
 
 
+_JINJA_OPTIONS = dict(autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+
+
 @functools.cache
 def _jinja():
     import jinja2
@@ -22,14 +26,56 @@ def _jinja():
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_dir())),
         undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
         auto_reload=False,  # shipped templates do not change while hardgen runs: no stat per render
+        bytecode_cache=_bytecode_cache(),
+        **_JINJA_OPTIONS,
     )
     env.filters["exec_form"] = exec_form
     return env
+
+
+def _bytecode_cache():
+    """Compiled templates kept between runs: compiling them is most of a cold run's own work.
+
+    In the user's cache folder ($XDG_CACHE_HOME or ~/.cache, `hardgen/`), one
+    folder per hardgen, Jinja and Python version and Jinja options; Jinja keys
+    each entry by the template's path and checks its source checksum, so an
+    edited template is compiled again. Used only when the folder is the user's
+    own and private (it holds code); never an error: without a usable cache
+    (read-only home, HARDGEN_NO_CACHE=1) templates are compiled in memory.
+    """
+    import hashlib
+    import os
+    import stat
+    import sys
+
+    import jinja2
+
+    from . import __version__
+
+    if os.environ.get("HARDGEN_NO_CACHE") or not hasattr(os, "getuid"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(base):
+        return None
+    options = hashlib.sha256(repr(sorted(_JINJA_OPTIONS.items())).encode()).hexdigest()[:12]
+    path = os.path.join(base, "hardgen", f"templates-{__version__}-jinja{jinja2.__version__}-py{sys.version_info[0]}.{sys.version_info[1]}-{options}")
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        info = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        return None
+
+    class QuietCache(jinja2.FileSystemBytecodeCache):
+        def dump_bytecode(self, bucket) -> None:
+            try:
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass  # a cache that cannot be written costs a compile next time, nothing more
+
+    return QuietCache(path)
 
 
 def exec_form(argv: list[str]) -> str:
@@ -91,6 +137,13 @@ def dump_yaml(*documents: Any) -> bytes:
 
 _PLAIN = re.compile(r"[A-Za-z_/][A-Za-z0-9_./-]*")  # a plain scalar in any YAML context ...
 _NOT_PLAIN = frozenset({"true", "false", "null"})  # ... unless a resolver reads it as bool or null
+#: Starts with a digit yet no number or date: no 0x/0o/0b prefix, and a letter other than the e of 1e3,
+#: a '/', or two dots (500m, 512Mi, 10.0.0.0/24, 1.4.2). No '_' (1_000) and no ':' (sexagesimal, times).
+_PLAIN_DIGITS = re.compile(r"(?![0][xXoObB])[0-9][0-9A-Za-z./-]*")
+_WORDLIKE = re.compile(r"[A-DF-Za-df-z/]|\..*\.")
+#: Line breaks (YAML counts NEL and the Unicode separators too) and other control characters:
+#: ruamel's quoting of these depends on the indentation, so they are left to it.
+_CONTEXTUAL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 _FLOAT = re.compile(r"-?[0-9]{1,15}\.[0-9]{1,15}")
 
 
@@ -101,6 +154,10 @@ def _value_text(text: str) -> str | None:
         return None  # far from the 4096-column width, so no line is ever folded
     if _PLAIN.fullmatch(text) and text.lower() not in _NOT_PLAIN:
         return text
+    if _PLAIN_DIGITS.fullmatch(text) and _WORDLIKE.search(text):
+        return text
+    if _CONTEXTUAL.search(text):
+        return None
     dumped = _ruamel_text({"k": text})
     if dumped.startswith("k: ") and dumped.count("\n") == 1:
         return dumped[3:-1]
@@ -113,6 +170,8 @@ def _key_text(text: str) -> str | None:
         return None  # long keys become explicit '? ' keys
     if _PLAIN.fullmatch(text) and text.lower() not in _NOT_PLAIN:
         return text
+    if _CONTEXTUAL.search(text):
+        return None
     dumped = _ruamel_text({text: 0})
     if dumped.endswith(": 0\n") and dumped.count("\n") == 1 and not dumped.startswith("?"):
         return dumped[:-4]

@@ -68,6 +68,10 @@ def plan_writes(out_dir: Path, desired: Desired, previous: State | None, force: 
         raise UserError(Problem(label, "", f"{out_dir} is a symbolic link; give the real folder"))
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(Problem(label, "", f"{out_dir} exists and is not a folder"))
+    if not out_dir.exists():  # a fresh folder: nothing to compare, refuse or remove, no symlink on the way
+        for rel in desired:
+            check_rel(rel)
+        return dict(sorted(desired.items())), [], [], []
     changes: Desired = {}
     unchanged, refused = [], []
     for rel, (content, mode) in sorted(desired.items()):
@@ -108,8 +112,13 @@ def write_output(out_dir: Path, desired: Desired, previous: State | None, *, for
     parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".hardgen-stage-", dir=parent))
     try:
+        made: set[Path] = {stage}
         for rel, (content, mode) in changes.items():
-            _write_new(stage / rel, content, mode)
+            path = stage / rel
+            if path.parent not in made:
+                path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
+                made.add(path.parent)
+            _write_new(path, content, mode)
         if fresh:
             os.chmod(stage, 0o755)
             os.rename(stage, out_dir)
@@ -132,7 +141,6 @@ def write_output(out_dir: Path, desired: Desired, previous: State | None, *, for
 
 
 def _write_new(path: Path, content: bytes, mode: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
     try:
         os.fchmod(fd, mode)  # the umask must not loosen or tighten the planned mode

@@ -16,6 +16,9 @@ TRICKY_STRINGS = [
     "a b", "a: b", "a #b", "#a", "", " x", "x ", "é", "x" * 130, "0777", "0x1F", "1e3", ".inf", ".nan", "<<", "=",
     "2001-12-14", "10.0.0.0/24", "/health", "*", "&a", "!tag", "%x", "@x", "`x", "'q'", '"q"', "{a}", "[a]", "a,b",
     "a\nb", "tab\there", "app.kubernetes.io/name", "sha256:" + "a" * 64, "a" * 1001, "?x", "? x", "|", ">",
+    "1.4.2", "10.20.0.0/24", "512Mi", "500m", "0.5", "1e3", "1E3", "1.5e3", "0x1F", "0o17", "0b101", "1_000", "1.2.3e4",
+    "2001-12-14", "2001-12-14T21", "1-2", "12:30", "0.1.0-rc.1", "1e", "1.", "1..2", "1.e5", "0X1f", "0O17", "6d",
+    "\x85", "\u2028 x", "a\x00b", "\ufeffx",
 ]
 
 
@@ -46,9 +49,10 @@ def test_shapes_outside_the_direct_path_fall_back_to_ruamel():
         same_as_ruamel(doc)
 
 
+numberlike = st.from_regex(r"\A[0-9][0-9A-Za-z./:_-]{0,8}\Z")
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
-    st.text(max_size=12), st.sampled_from(TRICKY_STRINGS),
+    st.text(max_size=12), st.sampled_from(TRICKY_STRINGS), numberlike,
 )
 keys = st.one_of(st.text(max_size=10), st.sampled_from(TRICKY_STRINGS))
 documents = st.dictionaries(
