@@ -75,3 +75,9 @@ def test_unrelated_files_in_the_output_folder_are_left_alone(hardgen, tmp_path):
     assert hardgen(*GEN, "-o", "deploy", cwd=tmp_path).returncode == 0
     assert (tmp_path / "deploy/NOTES.md").read_text() == "mine"
     assert "NOTES.md" in tree(tmp_path / "deploy")
+
+
+def test_an_unwritable_output_is_a_one_line_error_not_a_traceback(hardgen, tmp_path):
+    r = hardgen(*GEN, "-o", "/proc/hardgen-cannot-write-here", cwd=tmp_path)
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
