@@ -30,20 +30,24 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-input", action="store_true", help="never prompt (the default without a terminal)")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with `only`, just that command's options are added (the other modules stay unimported)."""
     parser = argparse.ArgumentParser(prog="hardgen", description="Hardened deployment artefacts for WSO2 Integrator integrations.")
     parser.add_argument("--version", action="version", version=f"hardgen {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        importlib.import_module(f"generator.commands.{name}").add_arguments(p)
+        if only is None or name == only:
+            importlib.import_module(f"generator.commands.{name}").add_arguments(p)
     return parser
 
 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    command_word = next((a for a in argv if not a.startswith("-")), None)  # no global option takes a value
+    parser = build_parser(command_word if command_word in COMMANDS else None)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed its one-line usage error
