@@ -100,6 +100,7 @@ jdk: 17
 image:
   name: registry.example.com/platform/{name}
   tag: 1.4.{i}
+  digest: sha256:{"0123456789abcdef" * 4}
 service:
   port: 9443
 metrics:
@@ -116,6 +117,8 @@ config:
 ingress:
   - name: gateway
     labels: {{app: gateway}}
+  - name: load-balancer
+    cidr: 10.30.0.0/24
 egress:
   - name: orders-db
     cidr: 10.20.0.0/24

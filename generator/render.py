@@ -178,6 +178,29 @@ def _key_text(text: str) -> str | None:
     return None
 
 
+def _literal_block(value: Any, indent: int) -> list[str] | None:
+    """A ruamel LiteralScalarString (file contents in a ConfigMap) as ruamel writes it: '|' or '|-', then the lines.
+
+    Only the plain cases: no leading space or blank first line (those need an
+    indentation indicator), one final newline at most (more needs '|+' and an
+    end marker), no trailing blanks, tabs or other control characters.
+    """
+    text = str(value)
+    if not text or text[0] in " \n" or text.endswith("\n\n") or _CONTEXTUAL.search(text.replace("\n", "")):
+        return None
+    body = text[:-1] if text.endswith("\n") else text
+    lines = body.split("\n")
+    if any(line != line.rstrip() for line in lines):
+        return None
+    pad = " " * indent
+    return ["|" if text.endswith("\n") else "|-"] + [pad + line if line else "" for line in lines]
+
+
+def _is_literal(value: Any) -> bool:
+    kind = type(value)
+    return kind.__name__ == "LiteralScalarString" and kind.__module__ == "ruamel.yaml.scalarstring"
+
+
 def _scalar_text(value: Any) -> str | None:
     kind = type(value)
     if kind is str:
@@ -223,6 +246,13 @@ def _block_value(value: Any, head: str, indent: int, lines: list[str]) -> bool:
     if value is None:
         lines.append(head + "\n")
         return True
+    if _is_literal(value):
+        block = _literal_block(value, indent + 2)
+        if block is None:
+            return False
+        lines.append(f"{head} {block[0]}\n")
+        lines.extend(line + "\n" for line in block[1:])
+        return True
     text = _scalar_text(value)
     if text is None:
         return False
@@ -242,6 +272,13 @@ def _block_sequence(items: list | tuple, indent: int, lines: list[str]) -> bool:
             if item:
                 return False  # a sequence in a sequence: left to ruamel
             lines.append(dash + ("{}" if kind is dict else "[]") + "\n")
+            continue
+        if _is_literal(item):
+            block = _literal_block(item, indent + 2)
+            if block is None:
+                return False
+            lines.append(dash + block[0] + "\n")
+            lines.extend(line + "\n" for line in block[1:])
             continue
         text = _scalar_text(item)
         if text is None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ruamel.yaml.scalarstring import LiteralScalarString
+
 from generator.render import _ruamel_text, dump_yaml
 
 TRICKY_STRINGS = [
@@ -44,15 +46,23 @@ def test_answers_shaped_documents_match_ruamel():
     same_as_ruamel(doc, {"kind": "Namespace", "metadata": {"name": "x", "labels": {"a": "b"}}})
 
 
+def test_file_contents_as_literal_blocks_match_ruamel():
+    for text in ("a\nb\n", "a\nb", "a\n\nb\n", "x\n  indented\n", "  lead\nx\n", "\nx\n", "a\n\n", "", "\n",
+                 "trail \nx\n", "tab\there\n", "é\n", "[section]\nkey = \"v\"\n", "- item\n# comment\n"):
+        value = LiteralScalarString(text)
+        same_as_ruamel({"data": {"file": value}, "list": [value], "items": [{"a": value, "b": 1}]})
+
+
 def test_shapes_outside_the_direct_path_fall_back_to_ruamel():
     for doc in ({}, [], {"a": [[1, 2]]}, {"a": [None]}, {1: "x"}, {"f": [1e-05, float("inf")]}, {"t": (1, 2)}):
         same_as_ruamel(doc)
 
 
 numberlike = st.from_regex(r"\A[0-9][0-9A-Za-z./:_-]{0,8}\Z")
+literals = st.text(st.sampled_from("ab #:-[]{}'\"\n\t é"), max_size=20).map(LiteralScalarString)
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
-    st.text(max_size=12), st.sampled_from(TRICKY_STRINGS), numberlike,
+    st.text(max_size=12), st.sampled_from(TRICKY_STRINGS), numberlike, literals,
 )
 keys = st.one_of(st.text(max_size=10), st.sampled_from(TRICKY_STRINGS))
 documents = st.dictionaries(
