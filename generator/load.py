@@ -86,6 +86,11 @@ def read_yaml(path: Path, label: str | None = None) -> dict[str, Any]:
 
 
 def parse_yaml(text: str, label: str) -> Any:
+    from .quick_yaml import load
+
+    quick = load(text)  # the usual answers file; anything unusual is ruamel's
+    if quick is not None:
+        return quick
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
     from ruamel.yaml.events import AliasEvent
