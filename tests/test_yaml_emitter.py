@@ -21,7 +21,8 @@ TRICKY_STRINGS = [
     "1.4.2", "10.20.0.0/24", "512Mi", "500m", "0.5", "1e3", "1E3", "1.5e3", "0x1F", "0o17", "0b101", "1_000", "1.2.3e4",
     "2001-12-14", "2001-12-14T21", "1-2", "12:30", "0.1.0-rc.1", "1e", "1.", "1..2", "1.e5", "0X1f", "0O17", "6d",
     "\x85", "\u2028 x", "a\x00b", "\ufeffx", "a:b", "a::b", "a:", "a: ", "http://x", "a:-b", "eclipse-temurin:21-jre",
-    "sha256:" + "0" * 64, "k:v:w", "a:/b", "_:x", "/a:b",
+    "sha256:" + "0" * 64, "k:v:w", "a:/b", "_:x", "/a:b", ".", "..", "./x", "../x/y", ".x", "...", ". x", "a b c",
+    "a  b", "a - b", "a -b", "a b:", "a b: c", "a :b", "Null x", "true x", "a .b", "x /y", "a b #c",
 ]
 
 
@@ -60,12 +61,13 @@ def test_shapes_outside_the_direct_path_fall_back_to_ruamel():
 
 
 numberlike = st.from_regex(r"\A[0-9][0-9A-Za-z./:_-]{0,8}\Z")
+wordlike = st.from_regex(r"\A[A-Za-z_/.][A-Za-z0-9_./: #-]{0,10}\Z")
 literals = st.text(st.sampled_from("ab #:-[]{}'\"\n\t é"), max_size=20).map(LiteralScalarString)
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
-    st.text(max_size=12), st.sampled_from(TRICKY_STRINGS), numberlike, literals,
+    st.text(max_size=12), st.sampled_from(TRICKY_STRINGS), numberlike, wordlike, literals,
 )
-keys = st.one_of(st.text(max_size=10), st.sampled_from(TRICKY_STRINGS))
+keys = st.one_of(st.text(max_size=10), st.sampled_from(TRICKY_STRINGS), wordlike)
 documents = st.dictionaries(
     keys,
     st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(keys, inner, max_size=3), max_leaves=12),
