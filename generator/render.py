@@ -136,7 +136,7 @@ def dump_yaml(*documents: Any) -> bytes:
 
 
 #: A plain scalar in any block context (':' and ' ' only before a word character) ...
-_PLAIN = re.compile(r"(?:[A-Za-z_/](?:[A-Za-z0-9_./-]|[: ](?=[A-Za-z0-9_./]))*|\.\.?(?:/[A-Za-z0-9_./-]*)?)")
+_PLAIN = re.compile(r"(?:[A-Za-z_/](?:[A-Za-z0-9_./@-]|[: ](?=[A-Za-z0-9_./]))*|\.\.?(?:/[A-Za-z0-9_./-]*)?)")
 _NOT_PLAIN = frozenset({"true", "false", "null"})  # ... unless a resolver reads it as bool or null
 #: Starts with a digit yet no number or date: no 0x/0o/0b prefix, and a letter other than the e of 1e3,
 #: a '/', or two dots (500m, 512Mi, 10.0.0.0/24, 1.4.2). No '_' (1_000) and no ':' (sexagesimal, times).

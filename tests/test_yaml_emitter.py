@@ -23,6 +23,7 @@ TRICKY_STRINGS = [
     "\x85", "\u2028 x", "a\x00b", "\ufeffx", "a:b", "a::b", "a:", "a: ", "http://x", "a:-b", "eclipse-temurin:21-jre",
     "sha256:" + "0" * 64, "k:v:w", "a:/b", "_:x", "/a:b", ".", "..", "./x", "../x/y", ".x", "...", ". x", "a b c",
     "a  b", "a - b", "a -b", "a b:", "a b: c", "a :b", "Null x", "true x", "a .b", "x /y", "a b #c",
+    "a@b", "@x", "x:1@sha256:abc", "a @b", "a@", "registry.example.com/a/b:1.4.0@sha256:" + "0" * 64,
 ]
 
 
@@ -61,7 +62,7 @@ def test_shapes_outside_the_direct_path_fall_back_to_ruamel():
 
 
 numberlike = st.from_regex(r"\A[0-9][0-9A-Za-z./:_-]{0,8}\Z")
-wordlike = st.from_regex(r"\A[A-Za-z_/.][A-Za-z0-9_./: #-]{0,10}\Z")
+wordlike = st.from_regex(r"\A[A-Za-z_/.@][A-Za-z0-9_./: #@-]{0,10}\Z")
 literals = st.text(st.sampled_from("ab #:-[]{}'\"\n\t é"), max_size=20).map(LiteralScalarString)
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
