@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from generator.render import _ruamel_text, dump_yaml
+from generator.render import _ruamel_text, dump_yaml, literal
 
 TRICKY_STRINGS = [
     "yes", "no", "on", "off", "y", "n", "~", "null", "Null", "True", "FALSE", "1.0", "0.1.0", "500m", "-x", "- x",
@@ -54,6 +54,13 @@ def test_file_contents_as_literal_blocks_match_ruamel():
                  "trail \nx\n", "tab\there\n", "é\n", "[section]\nkey = \"v\"\n", "- item\n# comment\n"):
         value = LiteralScalarString(text)
         same_as_ruamel({"data": {"file": value}, "list": [value], "items": [{"a": value, "b": 1}]})
+
+
+def test_hardgens_literal_marker_is_written_as_ruamel_writes_its_literal_strings():
+    for text in ("a\nb\n", "a\nb", "  lead\nx\n", "a\n\n", "tab\there\n"):
+        ours = dump_yaml({"data": {"file": literal(text)}, "list": [literal(text)], "nested": [[1]]})
+        assert ours == _ruamel_text({"data": {"file": LiteralScalarString(text)}, "list": [LiteralScalarString(text)], "nested": [[1]]}).encode()
+        assert dump_yaml({"data": {"file": literal(text)}}) == dump_yaml({"data": {"file": LiteralScalarString(text)}})
 
 
 def test_shapes_outside_the_direct_path_fall_back_to_ruamel():
