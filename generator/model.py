@@ -20,10 +20,16 @@ from .fields import field
 SCHEMA_VERSION = 1
 SUPPORTED_TARGETS = ("docker", "kubernetes", "systemd")
 #: Targets whose modules exist in this build; the others stop with "not supported yet".
-BUILT_TARGETS = ("docker",)
+BUILT_TARGETS = ("docker", "kubernetes")
 #: JEP 486 (JDK 24) removed the ability to enable the Security Manager: the flag aborts start-up.
 LAST_JDK_WITH_SECURITY_MANAGER = 23
 RUNTIME_UID = 10001
+#: Memory the JVM needs outside the heap (metaspace, code cache, thread stacks, direct buffers) in a pod.
+NON_HEAP_MINIMUM_MI = 64
+#: Ephemeral storage a pod needs at least: the GC-log volume plus room for /tmp and container logs.
+EPHEMERAL_MINIMUM_MI = 128
+#: Namespaces an integration must never be deployed into.
+RESERVED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 Scalar = str | int | float | bool
 
@@ -88,7 +94,10 @@ class Kubernetes:
     resources: Resources = field("Requests and limits for the container", factory=Resources)
     create_namespace: bool = field("Write a Namespace that enforces the restricted Pod Security Standard", True)
     default_deny: bool = field("Write a namespace-wide default-deny NetworkPolicy", True)
-    external_secrets: bool = field("Write an ExternalSecret instead of Secret instructions", False)
+    external_secrets: bool = field("Write an ExternalSecret (External Secrets Operator) instead of Secret instructions", False)
+    secret_store: str | None = field("Name of the External Secrets Operator store that holds the secrets (with external_secrets)", None, check=checks.dns_label(63))
+    secret_store_kind: Literal["SecretStore", "ClusterSecretStore"] = field("Kind of that store", "SecretStore")
+    remote_key_prefix: str | None = field("Prefix of each secret's key in the store; the key is prefix + secret name", None, check=checks.relative_path, derived="<name>/")
 
 
 @dataclass(frozen=True)
@@ -144,8 +153,8 @@ def cross_check(m: Integration) -> list[tuple[str, str]]:
         out.append(("targets", "lists a target twice"))
     if m.metrics.enabled and m.metrics.port == m.service.port:
         out.append(("metrics.port", f"{m.metrics.port} is the service port; choose another"))
-    if m.kubernetes.namespace == "default":
-        out.append(("kubernetes.namespace", "'default' is not allowed: give the integration its own namespace"))
+    if "kubernetes" in m.targets:
+        out.extend(_kubernetes_checks(m))
     for key in m.config.values:
         if checks.identifier(key):
             out.append((f"config.values.{key}", f"{key!r} is not a Ballerina configurable name"))
@@ -173,6 +182,25 @@ def cross_check(m: Integration) -> list[tuple[str, str]]:
     return out
 
 
+def _kubernetes_checks(m: Integration) -> list[tuple[str, str]]:
+    """Pod-level rules: an own namespace, a heap that leaves the JVM room, storage for logs and tmp."""
+    out: list[tuple[str, str]] = []
+    k = m.kubernetes
+    namespace = k.namespace or m.name
+    if namespace in RESERVED_NAMESPACES:
+        where = "kubernetes.namespace" if k.namespace else "name"
+        out.append((where, f"puts the integration in the namespace {namespace!r}, which is not allowed: give it its own (set kubernetes.namespace)"))
+    memory_mi = checks.memory_bytes(k.resources.memory) / 2**20
+    non_heap = memory_mi * (1 - m.jvm.max_ram_percentage / 100)
+    if non_heap < NON_HEAP_MINIMUM_MI:
+        out.append(("kubernetes.resources.memory", f"{k.resources.memory} with jvm.max_ram_percentage {m.jvm.max_ram_percentage:g} leaves {non_heap:.0f}Mi outside the heap; the JVM needs at least {NON_HEAP_MINIMUM_MI}Mi there (metaspace, code cache, threads) or the pod is OOM-killed: raise the memory or lower the percentage"))
+    if checks.memory_bytes(k.resources.ephemeral_storage) < EPHEMERAL_MINIMUM_MI * 2**20:
+        out.append(("kubernetes.resources.ephemeral_storage", f"{k.resources.ephemeral_storage} is below {EPHEMERAL_MINIMUM_MI}Mi: the pod needs 64Mi for rotated GC logs plus room for /tmp and container logs"))
+    if k.external_secrets and m.secrets and not k.secret_store:
+        out.append(("kubernetes.secret_store", "is required with kubernetes.external_secrets: name the SecretStore that holds the secrets"))
+    return out
+
+
 def resolve(m: Integration) -> Integration:
     """Fill every derived default, so targets read one complete, unambiguous model."""
     module = m.config.module or m.name.replace("-", "_")
@@ -182,7 +210,7 @@ def resolve(m: Integration) -> Integration:
         artifact=m.artifact or f"target/bin/{module}.jar",
         image=replace(m.image, name=m.image.name or m.name, base=m.image.base or f"eclipse-temurin:{m.jdk}-jre-noble"),
         config=replace(m.config, module=module),
-        kubernetes=replace(m.kubernetes, namespace=m.kubernetes.namespace or m.name),
+        kubernetes=replace(m.kubernetes, namespace=m.kubernetes.namespace or m.name, remote_key_prefix=m.kubernetes.remote_key_prefix or f"{m.name}/"),
         systemd=replace(m.systemd, user=m.systemd.user or m.name[:32], install_dir=m.systemd.install_dir or f"/opt/{m.name}"),
         ingress=tuple(replace(p, namespace=p.namespace if (p.namespace or p.cidr) else (m.kubernetes.namespace or m.name)) for p in m.ingress),
         egress=tuple(replace(p, namespace=p.namespace if (p.namespace or p.cidr) else (m.kubernetes.namespace or m.name)) for p in m.egress),
