@@ -1,0 +1,1 @@
+"""Test-only support code: independent checkers and tool wrappers the Kubernetes tests share."""

@@ -1,0 +1,110 @@
+"""Render an integration's Kubernetes output and judge it with the reviewers' tools.
+
+`render_output` runs the real pipeline in-process (property tests render many models;
+a subprocess each would dominate the run time); the CLI itself is exercised through the
+`hardgen` fixture in the tests. The tool wrappers return parsed results and leave the
+assertions to the tests.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from tests.toolbox import require_tool
+
+#: The oldest Kubernetes the manifests must validate against.
+OLDEST_KUBERNETES = "1.29.0"
+
+
+def render_output(out: Path, data: dict[str, Any]):
+    """Write the files hardgen would write for `data` (answers-file content) into `out`; returns the
+    `Rendered` result (`.resolved` is the model the targets saw, `.plan.warnings` what the CLI prints)."""
+    from generator.load import Layers
+    from generator.pipeline import render, validate
+
+    layers = Layers()
+    layers.apply(data, "test model")
+    rendered = render(validate(layers))
+    for path, (content, mode) in rendered.desired.items():
+        target = out / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+        target.chmod(mode)
+    return rendered
+
+
+def load_all(folder: Path) -> list[dict[str, Any]]:
+    """Every object of the kustomization in `folder`, in its order."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe", pure=True)
+    kustomization = yaml.load((folder / "kustomization.yaml").read_text())
+    objects = []
+    for name in kustomization["resources"]:
+        objects.extend(doc for doc in yaml.load_all((folder / name).read_text()) if doc)
+    return objects
+
+
+def of_kind(objects: Iterable[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [o for o in objects if o["kind"] == kind]
+
+
+def newest_schema() -> str:
+    """The newest Kubernetes version kubernetes-validate ships a schema for (its default)."""
+    text = subprocess.run([require_tool("kubernetes-validate"), "--help"], capture_output=True, text=True, check=True).stdout
+    match = re.search(r"Defaults to\s+(\d+\.\d+\.\d+)", text)
+    assert match, f"kubernetes-validate --help names no default version:\n{text}"
+    return match.group(1)
+
+
+def kubernetes_validate(folder: Path) -> subprocess.CompletedProcess:
+    """`kubernetes-validate --strict` of every manifest against 1.29 and the newest schema."""
+    files = sorted(str(folder / name) for name in _resources(folder))
+    cmd = [require_tool("kubernetes-validate"), "--strict", "--quiet", "-k", OLDEST_KUBERNETES, "-k", newest_schema(), *files]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+def _resources(folder: Path) -> list[str]:
+    from ruamel.yaml import YAML
+
+    return list(YAML(typ="safe", pure=True).load((folder / "kustomization.yaml").read_text())["resources"])
+
+
+def checkov_failures(folders: dict[str, Path], scan_root: Path) -> dict[str, list[str]]:
+    """One checkov run (it is slow to start) over several folders: name -> failed check ids.
+
+    checkov mixes up identical file names under several `--directory` roots, so the folders
+    are copied side by side under one root and told apart by the first path component."""
+    for name, folder in folders.items():
+        shutil.copytree(folder, scan_root / name)
+    cmd = [require_tool("checkov"), "--framework", "kubernetes", "--output", "json", "--quiet", "--compact",
+           "--skip-download", "--directory", str(scan_root)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode in (0, 1), f"checkov crashed (exit {proc.returncode}):\n{proc.stderr[-3000:]}"
+    reports = _json_documents(proc.stdout)
+    summary = [r.get("summary", {}) for r in reports]
+    assert sum(s.get("passed", 0) for s in summary) > 0, f"checkov checked nothing:\n{proc.stdout[:2000]}"
+    assert sum(s.get("parsing_errors", 0) for s in summary) == 0, f"checkov could not parse a manifest:\n{proc.stdout[:3000]}"
+    out: dict[str, list[str]] = {name: [] for name in folders}
+    for report in reports:
+        for failed in report.get("results", {}).get("failed_checks", []):
+            out[failed["file_path"].strip("/").split("/")[0]].append(failed["check_id"])
+    return {name: sorted(ids) for name, ids in out.items()}
+
+
+def _json_documents(text: str) -> list[dict[str, Any]]:
+    """checkov prints one JSON document per framework run (a list or an object), back to back."""
+    decoder, pos, out = json.JSONDecoder(), 0, []
+    while pos < len(text.rstrip()):
+        doc, end = decoder.raw_decode(text, pos)
+        out.extend(doc if isinstance(doc, list) else [doc])
+        pos = end
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+    return out
