@@ -8,6 +8,7 @@ assertions to the tests.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
@@ -55,6 +56,7 @@ def of_kind(objects: Iterable[dict[str, Any]], kind: str) -> list[dict[str, Any]
     return [o for o in objects if o["kind"] == kind]
 
 
+@functools.cache
 def newest_schema() -> str:
     """The newest Kubernetes version kubernetes-validate ships a schema for (its default)."""
     text = subprocess.run([require_tool("kubernetes-validate"), "--help"], capture_output=True, text=True, check=True).stdout
