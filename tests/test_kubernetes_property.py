@@ -51,6 +51,7 @@ def peers(draw, direction: str):
 def models(draw):
     name = draw(st.from_regex(r"[a-z][a-z0-9]{0,8}(-[a-z0-9]{1,6})?", fullmatch=True).filter(lambda n: n not in RESERVED_NAMESPACES))
     service_port = draw(PORTS)
+    jdk = draw(st.sampled_from([17, 21, 25]))
     memory = draw(st.sampled_from(sorted(MEMORY)))
     percentage = draw(st.sampled_from([25.0, 50.0, 60.0, 75.0, 80.0, 90.0]).filter(lambda p: MEMORY[memory] * (1 - p / 100) >= NON_HEAP_MINIMUM_MI))
     data: dict = {
@@ -60,7 +61,8 @@ def models(draw):
         "ingress": draw(peers("ingress")),
         "egress": draw(peers("egress")),
         "secrets": draw(st.lists(st.sampled_from(["dbPassword", "apiToken", "clientSecret"]), unique=True, max_size=2)),
-        "jvm": {"max_ram_percentage": percentage},
+        "jdk": jdk,
+        "jvm": {"max_ram_percentage": percentage, "security_manager": jdk <= 21 and draw(st.booleans())},
         "kubernetes": {
             "replicas": draw(st.integers(1, 4)),
             "create_namespace": draw(st.booleans()),
@@ -81,7 +83,7 @@ def models(draw):
     return data
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(models())
 def test_generated_models_pass_pss_nca_and_kubernetes_validate(data):
     with tempfile.TemporaryDirectory() as tmp:
@@ -93,6 +95,8 @@ def test_generated_models_pass_pss_nca_and_kubernetes_validate(data):
 
         (deployment,) = kube.of_kind(objects, "Deployment")
         assert pss.violations(deployment) == {}
+        jvm_files = next(cm["data"] for cm in kube.of_kind(objects, "ConfigMap") if cm["metadata"]["name"].endswith("-jvm"))
+        assert ("security.policy" in jvm_files) == model.jvm.security_manager
 
         proc = kube.kubernetes_validate(folder)
         report = proc.stdout + proc.stderr
