@@ -46,7 +46,15 @@ INSIDE_ENV = {
 
 
 class ContainerRefused(RuntimeError):
-    """The kernel or the host refuses what a container needs (overlayfs, namespaces); tests skip with this reason."""
+    """The kernel refuses what a container needs (overlayfs, namespaces); tests skip with this reason."""
+
+
+class HostUnfit(RuntimeError):
+    """This host lacks what the harness needs (root, systemd-container): like a missing tool, it fails under CI."""
+
+
+#: What systemd-nspawn prints when the kernel, not the harness, stops the container.
+KERNEL_REFUSALS = ("Operation not permitted", "Permission denied", "not supported", "No such device", "Invalid argument")
 
 
 @dataclass
@@ -106,12 +114,12 @@ def _leader_of(nspawn: subprocess.Popen) -> int | None:
 def preflight() -> None:
     """Raise ContainerRefused with the reason when this host cannot run the container at all."""
     if os.geteuid() != 0:
-        raise ContainerRefused("needs root to mount the overlay and start systemd-nspawn")
+        raise HostUnfit("needs root to mount the overlay and start systemd-nspawn")
     for tool in ("systemd-nspawn", "nsenter", "mount"):
         if shutil.which(tool) is None:
-            raise ContainerRefused(f"{tool} is not installed (systemd-nspawn comes with Debian's systemd-container)")
+            raise HostUnfit(f"{tool} is not installed (systemd-nspawn comes with Debian's systemd-container; run tests/tools/install.sh)")
     if not Path("/lib/systemd/systemd").exists():
-        raise ContainerRefused("no systemd on this host to boot in the container")
+        raise HostUnfit("no systemd on this host to boot in the container")
 
 
 @contextlib.contextmanager
@@ -161,7 +169,8 @@ def _wait_for_boot(nspawn: subprocess.Popen, machine: str, root: Path, console: 
     while time.monotonic() < deadline:
         if nspawn.poll() is not None:
             tail = console.read_text(errors="replace")[-2000:]
-            raise ContainerRefused(f"systemd-nspawn exited with {nspawn.returncode} before the container booted:\n{tail}")
+            why = f"systemd-nspawn exited with {nspawn.returncode} before the container booted:\n{tail}"
+            raise (ContainerRefused if any(r in tail for r in KERNEL_REFUSALS) else AssertionError)(why)
         leader = leader or _leader_of(nspawn)
         if leader:
             system = BootedSystem(machine, root, leader, console)
