@@ -171,6 +171,7 @@ def test_install_sh_refuses_an_unfilled_secrets_file_and_installs_nothing(hardge
 
 
 def test_an_unfilled_secrets_file_installed_by_hand_stops_the_service_at_start(hardgen, tmp_path, container, probe_jar):
+    require_java(17)
     name = "demo-by-hand"
     unit = f"{name}.service"
     out = generate(hardgen, tmp_path, name, f"systemd.java={java_home(17)}/bin/java")

@@ -31,7 +31,6 @@ from ..render import render_template
 from . import ballerina, jvm
 
 OUT = "systemd"
-CREDENTIAL = "secrets.toml"
 #: Ports below this need CAP_NET_BIND_SERVICE.
 FIRST_UNPRIVILEGED_PORT = 1024
 #: The JVM is a general-purpose system service: start from systemd's @system-service allow-list and
@@ -103,6 +102,7 @@ def _label_peer_warning(kind: str, index: int, peer: Peer, deny_all: bool) -> st
 
 def plan(model: Integration) -> TargetPlan:
     layout = systemd_layout(model.systemd.install_dir, model.name)
+    credential = layout.secrets_file.rsplit("/", 1)[1]  # the file's name inside $CREDENTIALS_DIRECTORY (%d)
     group = model.systemd.user
     secrets = bool(model.secrets)
     policy = address_policy(model)
@@ -119,9 +119,9 @@ def plan(model: Integration) -> TargetPlan:
         metrics_port=model.metrics.port if model.metrics.enabled else None,
         privileged_ports=ports,
         secrets=secrets,
-        credential=CREDENTIAL,
-        secrets_file=f"{layout.conf_dir}/{CREDENTIAL}",
-        config_files=f"{layout.config_toml}:%d/{CREDENTIAL}" if secrets else layout.config_toml,
+        credential=credential,
+        secrets_file=f"{layout.conf_dir}/{credential}",
+        config_files=f"{layout.config_toml}:%d/{credential}" if secrets else layout.config_toml,
         unfilled_marker=ballerina.UNFILLED_MARKER,
         security_manager=model.jvm.security_manager,
         syscall_deny=" ".join(SYSCALL_DENY),
