@@ -20,7 +20,7 @@ from .fields import field
 SCHEMA_VERSION = 1
 SUPPORTED_TARGETS = ("docker", "kubernetes", "systemd")
 #: Targets whose modules exist in this build; the others stop with "not supported yet".
-BUILT_TARGETS = ("docker", "kubernetes")
+BUILT_TARGETS = ("docker", "kubernetes", "systemd")
 #: JEP 486 (JDK 24) removed the ability to enable the Security Manager: the flag aborts start-up.
 LAST_JDK_WITH_SECURITY_MANAGER = 23
 RUNTIME_UID = 10001
@@ -95,15 +95,19 @@ class Kubernetes:
     create_namespace: bool = field("Write a Namespace that enforces the restricted Pod Security Standard", True)
     default_deny: bool = field("Write a namespace-wide default-deny NetworkPolicy", True)
     external_secrets: bool = field("Write an ExternalSecret (External Secrets Operator) instead of Secret instructions", False)
-    secret_store: str | None = field("Name of the External Secrets Operator store that holds the secrets (with external_secrets)", None, check=checks.dns_label(63))
-    secret_store_kind: Literal["SecretStore", "ClusterSecretStore"] = field("Kind of that store", "SecretStore")
-    remote_key_prefix: str | None = field("Prefix of each secret's key in the store; the key is prefix + secret name", None, check=checks.relative_path, derived="<name>/")
+    external_store: str | None = field("Name of the External Secrets Operator store that holds the values (with external_secrets)", None, check=checks.dns_label(63))
+    external_store_kind: Literal["SecretStore", "ClusterSecretStore"] = field("Kind of that store", "SecretStore")
+    external_key: str | None = field("Key of the entry in the store whose properties are the values, one per secret name", None, check=checks.relative_path, derived="the integration name")
 
 
 @dataclass(frozen=True)
 class Systemd:
-    user: str | None = field("System user the service runs as (never root)", None, check=lambda v: None if v != "root" and checks.dns_label(32)(v) is None else "is not a system user name (lower-case, at most 32 characters, not root)", derived="the integration name")
+    user: str | None = field("System user the service runs as (never root)", None, check=checks.system_user, derived="the integration name")
     install_dir: str | None = field("Directory the jar and its files are installed into", None, check=checks.absolute_path, derived="/opt/<name>")
+    java: str = field("Absolute path of the java binary the unit runs (a JDK of the release in jdk)", "/usr/bin/java", check=checks.absolute_path)
+    memory_max: str = field("MemoryMax= of the unit; the JVM heap is max_ram_percentage of it", "1Gi", check=checks.memory)
+    tasks_max: int = field("TasksMax= of the unit: threads the JVM may start (GC, JIT and request threads)", 1024, check=lambda v: None if 64 <= v <= 65536 else "is not a task limit (64-65536; a JVM needs dozens of threads)", minimum=64, maximum=65536)
+    limit_nofile: int = field("LimitNOFILE= of the unit: open files and sockets", 65536, check=lambda v: None if 1024 <= v <= 1048576 else "is not a file limit (1024-1048576)", minimum=1024, maximum=1048576)
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,10 @@ def cross_check(m: Integration) -> list[tuple[str, str]]:
         out.append(("targets", "lists a target twice"))
     if m.metrics.enabled and m.metrics.port == m.service.port:
         out.append(("metrics.port", f"{m.metrics.port} is the service port; choose another"))
+    if m.kubernetes.namespace in RESERVED_NAMESPACES:
+        out.append(("kubernetes.namespace", f"{m.kubernetes.namespace!r} is not allowed: give the integration its own namespace"))
+    elif "kubernetes" in m.targets and not m.kubernetes.namespace and m.name in RESERVED_NAMESPACES:
+        out.append(("name", f"{m.name!r} is not allowed as the namespace (kubernetes.namespace defaults to the name): set kubernetes.namespace"))
     if "kubernetes" in m.targets:
         out.extend(_kubernetes_checks(m))
     for key in m.config.values:
@@ -177,27 +185,25 @@ def cross_check(m: Integration) -> list[tuple[str, str]]:
                 out.append((f"{where}.port", "is required for an egress peer"))
             if kind == "ingress" and p.port is not None:
                 out.append((f"{where}.port", "is not used for ingress peers: they call service.port"))
+    if "systemd" in m.targets and not m.systemd.user and checks.system_user(m.name[:32]):
+        out.append(("systemd.user", f"is needed: the integration name {m.name!r} {checks.system_user(m.name[:32])}"))
     if len(set(m.secrets)) != len(m.secrets):
         out.append(("secrets", "lists a name twice"))
     return out
 
 
 def _kubernetes_checks(m: Integration) -> list[tuple[str, str]]:
-    """Pod-level rules: an own namespace, a heap that leaves the JVM room, storage for logs and tmp."""
+    """Pod-level rules: a heap that leaves the JVM room, storage for logs and tmp, a store for ExternalSecrets."""
     out: list[tuple[str, str]] = []
     k = m.kubernetes
-    namespace = k.namespace or m.name
-    if namespace in RESERVED_NAMESPACES:
-        where = "kubernetes.namespace" if k.namespace else "name"
-        out.append((where, f"puts the integration in the namespace {namespace!r}, which is not allowed: give it its own (set kubernetes.namespace)"))
     memory_mi = checks.memory_bytes(k.resources.memory) / 2**20
     non_heap = memory_mi * (1 - m.jvm.max_ram_percentage / 100)
     if non_heap < NON_HEAP_MINIMUM_MI:
         out.append(("kubernetes.resources.memory", f"{k.resources.memory} with jvm.max_ram_percentage {m.jvm.max_ram_percentage:g} leaves {non_heap:.0f}Mi outside the heap; the JVM needs at least {NON_HEAP_MINIMUM_MI}Mi there (metaspace, code cache, threads) or the pod is OOM-killed: raise the memory or lower the percentage"))
     if checks.memory_bytes(k.resources.ephemeral_storage) < EPHEMERAL_MINIMUM_MI * 2**20:
         out.append(("kubernetes.resources.ephemeral_storage", f"{k.resources.ephemeral_storage} is below {EPHEMERAL_MINIMUM_MI}Mi: the pod needs 64Mi for rotated GC logs plus room for /tmp and container logs"))
-    if k.external_secrets and m.secrets and not k.secret_store:
-        out.append(("kubernetes.secret_store", "is required with kubernetes.external_secrets: name the SecretStore that holds the secrets"))
+    if k.external_secrets and m.secrets and not k.external_store:
+        out.append(("kubernetes.external_store", "is required with kubernetes.external_secrets: name the SecretStore that holds the values"))
     return out
 
 
@@ -210,7 +216,7 @@ def resolve(m: Integration) -> Integration:
         artifact=m.artifact or f"target/bin/{module}.jar",
         image=replace(m.image, name=m.image.name or m.name, base=m.image.base or f"eclipse-temurin:{m.jdk}-jre-noble"),
         config=replace(m.config, module=module),
-        kubernetes=replace(m.kubernetes, namespace=m.kubernetes.namespace or m.name, remote_key_prefix=m.kubernetes.remote_key_prefix or f"{m.name}/"),
+        kubernetes=replace(m.kubernetes, namespace=m.kubernetes.namespace or m.name, external_key=m.kubernetes.external_key or m.name),
         systemd=replace(m.systemd, user=m.systemd.user or m.name[:32], install_dir=m.systemd.install_dir or f"/opt/{m.name}"),
         ingress=tuple(replace(p, namespace=p.namespace if (p.namespace or p.cidr) else (m.kubernetes.namespace or m.name)) for p in m.ingress),
         egress=tuple(replace(p, namespace=p.namespace if (p.namespace or p.cidr) else (m.kubernetes.namespace or m.name)) for p in m.egress),

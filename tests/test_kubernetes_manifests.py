@@ -53,7 +53,7 @@ EXTERNAL = {
     "egress": [{"name": "ledger", "namespace": "ledger", "port": 8080}],
     "secrets": ["ledgerKey"],
     "kubernetes": {"replicas": 1, "create_namespace": False, "default_deny": False, "external_secrets": True,
-                   "secret_store": "vault", "secret_store_kind": "ClusterSecretStore"},
+                   "external_store": "vault", "external_store_kind": "ClusterSecretStore"},
 }
 
 CASES = ("preset", "preset-digest", "rich", "external")
@@ -204,7 +204,8 @@ def test_deployment_wires_config_secrets_and_jvm_options_as_read_only_files(outp
     assert set(container["resources"]["limits"]) == {"cpu", "memory", "ephemeral-storage"}
     volumes = {v["name"]: v for v in pod["volumes"]}
     mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
-    assert volumes["secrets"]["secret"]["defaultMode"] == 0o400
+    assert volumes["secrets"]["projected"]["defaultMode"] == 0o400
+    assert volumes["secrets"]["projected"]["sources"] == [{"secret": {"name": "orders-secrets", "items": [{"key": "secrets.toml", "path": "secrets.toml"}]}}]
     assert mounts[os.path.dirname(CONTAINER.secrets_file)]["readOnly"] is True
     assert all(m.get("readOnly") for path, m in mounts.items() if path not in (CONTAINER.tmp_dir, CONTAINER.log_dir))
     assert volumes["tmp"]["emptyDir"]["sizeLimit"] and volumes["logs"]["emptyDir"]["sizeLimit"]
@@ -235,7 +236,7 @@ def test_external_secret_renders_the_secrets_file_from_the_store(outputs):
     (es,) = kube.of_kind(kube.load_all(folder), "ExternalSecret")
     assert es["spec"]["secretStoreRef"] == {"name": "vault", "kind": "ClusterSecretStore"}
     assert es["spec"]["target"]["name"] == "billing-secrets"
-    assert es["spec"]["data"] == [{"secretKey": "ledgerKey", "remoteRef": {"key": "billing/ledgerKey"}}]
+    assert es["spec"]["dataFrom"] == [{"extract": {"key": "billing"}}]
     assert es["spec"]["target"]["template"]["data"]["secrets.toml"] == "[integrations.billing]\nledgerKey = {{ .ledgerKey | toJson }}\n"
     assert not (folder / "create-secret.sh").exists()
     assert "ClusterSecretStore `vault`" in (folder / "SECRETS.md").read_text()
@@ -288,8 +289,11 @@ def test_heap_that_leaves_too_little_non_heap_memory_is_refused(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("sets, key", [(["name=default"], "name"), (["name=orders", "kubernetes.namespace=kube-system"], "kubernetes.namespace")])
-def test_reserved_namespaces_are_refused(tmp_path, sets, key):
+@pytest.mark.parametrize("sets, expected", [
+    (["name=default"], "name: 'default' is not allowed as the namespace"),
+    (["name=orders", "kubernetes.namespace=kube-system"], "kubernetes.namespace: 'kube-system' is not allowed"),
+])
+def test_reserved_namespaces_are_refused(tmp_path, sets, expected):
     args = [a for s in sets for a in ("--set", s)]
     proc = run_hardgen("generate", "--preset", "kubernetes-restricted", *args, "--output", str(tmp_path / "out"), cwd=tmp_path)
-    assert proc.returncode == 2 and f"{key}: puts the integration in the namespace" in proc.stderr
+    assert proc.returncode == 2 and expected in proc.stderr

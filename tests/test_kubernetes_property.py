@@ -79,7 +79,7 @@ def models(draw):
                                         {"namespace": "monitoring", "labels": {"app": "prometheus"}}]))
         data["metrics"] = {"enabled": True, "port": draw(PORTS.filter(lambda p: p != service_port)), "from": scraper}
     if data["secrets"] and draw(st.booleans()):
-        data["kubernetes"].update(external_secrets=True, secret_store="vault")
+        data["kubernetes"].update(external_secrets=True, external_store="vault")
     return data
 
 

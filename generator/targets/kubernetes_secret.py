@@ -34,9 +34,9 @@ def _context(model: Integration) -> dict[str, Any]:
         marker=UNFILLED_MARKER,
         mount=CONTAINER.secrets_file,
         external=model.kubernetes.external_secrets,
-        store=model.kubernetes.secret_store,
-        store_kind=model.kubernetes.secret_store_kind,
-        prefix=model.kubernetes.remote_key_prefix,
+        store=model.kubernetes.external_store,
+        store_kind=model.kubernetes.external_store_kind,
+        external_key=model.kubernetes.external_key,
         org=model.config.org,
         module=model.config.module,
     )
@@ -60,6 +60,8 @@ def secrets_toml_template(model: Integration) -> str:
 
 
 def external_secret(model: Integration) -> dict[str, Any]:
+    """One store entry (`external_key`) holds every value as a property named after the secret;
+    `dataFrom.extract` exposes them to the template by those names."""
     k = model.kubernetes
     return {
         "apiVersion": EXTERNAL_SECRETS_API,
@@ -67,12 +69,12 @@ def external_secret(model: Integration) -> dict[str, Any]:
         "metadata": metadata(model, secret_name(model)),
         "spec": {
             "refreshInterval": "1h",
-            "secretStoreRef": {"name": k.secret_store, "kind": k.secret_store_kind},
+            "secretStoreRef": {"name": k.external_store, "kind": k.external_store_kind},
             "target": {
                 "name": secret_name(model),
                 "creationPolicy": "Owner",
                 "template": {"engineVersion": "v2", "data": {SECRET_KEY: text_block(secrets_toml_template(model))}},
             },
-            "data": [{"secretKey": name, "remoteRef": {"key": f"{k.remote_key_prefix}{name}"}} for name in sorted(model.secrets)],
+            "dataFrom": [{"extract": {"key": k.external_key}}],
         },
     }

@@ -1,1 +1,1 @@
-"""Test-only support code: independent checkers and tool wrappers the Kubernetes tests share."""
+"""Test-only support code: model fixtures, reviewer tool wrappers and independent checkers."""
