@@ -9,7 +9,6 @@ assertions to the tests.
 from __future__ import annotations
 
 import functools
-import json
 import re
 import shutil
 import subprocess
@@ -17,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from tests.support import reviewers
 from tests.toolbox import require_tool
 
 #: The oldest Kubernetes the manifests must validate against.
@@ -85,28 +85,7 @@ def checkov_failures(folders: dict[str, Path], scan_root: Path) -> dict[str, lis
     are copied side by side under one root and told apart by the first path component."""
     for name, folder in folders.items():
         shutil.copytree(folder, scan_root / name)
-    cmd = [require_tool("checkov"), "--framework", "kubernetes", "--output", "json", "--quiet", "--compact",
-           "--skip-download", "--directory", str(scan_root)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    assert proc.returncode in (0, 1), f"checkov crashed (exit {proc.returncode}):\n{proc.stderr[-3000:]}"
-    reports = _json_documents(proc.stdout)
-    summary = [r.get("summary", {}) for r in reports]
-    assert sum(s.get("passed", 0) for s in summary) > 0, f"checkov checked nothing:\n{proc.stdout[:2000]}"
-    assert sum(s.get("parsing_errors", 0) for s in summary) == 0, f"checkov could not parse a manifest:\n{proc.stdout[:3000]}"
     out: dict[str, list[str]] = {name: [] for name in folders}
-    for report in reports:
-        for failed in report.get("results", {}).get("failed_checks", []):
-            out[failed["file_path"].strip("/").split("/")[0]].append(failed["check_id"])
+    for check_id, file_path, _ in reviewers.checkov_failures(scan_root, "kubernetes"):
+        out[file_path.strip("/").split("/")[0]].append(check_id)
     return {name: sorted(ids) for name, ids in out.items()}
-
-
-def _json_documents(text: str) -> list[dict[str, Any]]:
-    """checkov prints one JSON document per framework run (a list or an object), back to back."""
-    decoder, pos, out = json.JSONDecoder(), 0, []
-    while pos < len(text.rstrip()):
-        doc, end = decoder.raw_decode(text, pos)
-        out.extend(doc if isinstance(doc, list) else [doc])
-        pos = end
-        while pos < len(text) and text[pos].isspace():
-            pos += 1
-    return out
