@@ -85,16 +85,6 @@ def checkov(outputs, tmp_path_factory) -> dict[str, list[str]]:
     return kube.checkov_failures({case: folder for case, (folder, _) in outputs.items()}, tmp_path_factory.mktemp("checkov"))
 
 
-def _model(data):
-    from generator.load import Layers
-    from generator.model import resolve
-    from generator.pipeline import validate
-
-    layers = Layers()
-    layers.apply(data, "test")
-    return resolve(validate(layers))
-
-
 @pytest.mark.parametrize("case", CASES)
 def test_kubernetes_validate_strict_accepts_every_manifest_on_1_29_and_newest(outputs, case):
     proc = kube.kubernetes_validate(outputs[case][0])
@@ -131,7 +121,7 @@ def test_namespace_enforces_restricted_pod_security(outputs):
 @pytest.mark.parametrize("case", CASES)
 def test_kustomization_lists_every_manifest_and_nothing_is_in_default(outputs, case):
     folder = outputs[case][0]
-    listed = kube._resources(folder)
+    listed = kube.resources(folder)
     assert sorted(listed) == sorted(p.name for p in folder.glob("*.yaml") if p.name != "kustomization.yaml")
     for obj in kube.load_all(folder):
         if obj["kind"] != "Namespace":
@@ -140,7 +130,7 @@ def test_kustomization_lists_every_manifest_and_nothing_is_in_default(outputs, c
 
 @pytest.mark.parametrize("case, data", [("rich", RICH), ("preset", {"name": "orders", "targets": ["docker", "kubernetes"], "secrets": ["dbPassword"]})])
 def test_network_policies_allow_exactly_the_declared_flows_and_dns(outputs, case, data, tmp_path):
-    model = _model(data)
+    model = kube.model_of(data)
     objects = kube.load_all(outputs[case][0])
     (deployment,) = kube.of_kind(objects, "Deployment")
     pods = ncasim.synthetic_cluster(model, deployment["spec"]["template"]["metadata"]["labels"])
@@ -162,7 +152,7 @@ def _integration_policies(objects):
 
 
 def test_default_deny_isolates_every_other_pod_in_the_namespace(outputs, tmp_path):
-    model = _model(RICH)
+    model = kube.model_of(RICH)
     objects = kube.load_all(outputs["rich"][0])
     (deployment,) = kube.of_kind(objects, "Deployment")
     pods = ncasim.synthetic_cluster(model, deployment["spec"]["template"]["metadata"]["labels"])
@@ -176,7 +166,7 @@ def test_default_deny_isolates_every_other_pod_in_the_namespace(outputs, tmp_pat
 
 
 def test_rich_model_flows_reach_each_peer_on_its_port(outputs, tmp_path):
-    model = _model(RICH)
+    model = kube.model_of(RICH)
     objects = kube.load_all(outputs["rich"][0])
     (deployment,) = kube.of_kind(objects, "Deployment")
     pods = ncasim.synthetic_cluster(model, deployment["spec"]["template"]["metadata"]["labels"])
@@ -193,7 +183,7 @@ def test_rich_model_flows_reach_each_peer_on_its_port(outputs, tmp_path):
 def test_deployment_wires_config_secrets_and_jvm_options_as_read_only_files(outputs):
     from generator.targets import ballerina, jvm
 
-    model = _model(RICH)
+    model = kube.model_of(RICH)
     objects = kube.load_all(outputs["rich"][0])
     (deployment,) = kube.of_kind(objects, "Deployment")
     pod = deployment["spec"]["template"]["spec"]

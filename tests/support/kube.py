@@ -26,18 +26,28 @@ OLDEST_KUBERNETES = "1.29.0"
 def render_output(out: Path, data: dict[str, Any]):
     """Write the files hardgen would write for `data` (answers-file content) into `out`; returns the
     `Rendered` result (`.resolved` is the model the targets saw, `.plan.warnings` what the CLI prints)."""
+    from generator.pipeline import render
+    from generator.write import write_output
+
+    rendered = render(_validated(data))
+    write_output(out, rendered.desired, None)
+    return rendered
+
+
+def _validated(data: dict[str, Any]):
     from generator.load import Layers
-    from generator.pipeline import render, validate
+    from generator.pipeline import validate
 
     layers = Layers()
     layers.apply(data, "test model")
-    rendered = render(validate(layers))
-    for path, (content, mode) in rendered.desired.items():
-        target = out / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
-        target.chmod(mode)
-    return rendered
+    return validate(layers)
+
+
+def model_of(data: dict[str, Any]):
+    """The resolved model (what the targets see) of answers-file content."""
+    from generator.model import resolve
+
+    return resolve(_validated(data))
 
 
 def load_all(folder: Path) -> list[dict[str, Any]]:
@@ -67,12 +77,13 @@ def newest_schema() -> str:
 
 def kubernetes_validate(folder: Path) -> subprocess.CompletedProcess:
     """`kubernetes-validate --strict` of every manifest against 1.29 and the newest schema."""
-    files = sorted(str(folder / name) for name in _resources(folder))
+    files = sorted(str(folder / name) for name in resources(folder))
     cmd = [require_tool("kubernetes-validate"), "--strict", "--quiet", "-k", OLDEST_KUBERNETES, "-k", newest_schema(), *files]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
 
-def _resources(folder: Path) -> list[str]:
+def resources(folder: Path) -> list[str]:
+    """The files kustomization.yaml lists."""
     from ruamel.yaml import YAML
 
     return list(YAML(typ="safe", pure=True).load((folder / "kustomization.yaml").read_text())["resources"])
