@@ -217,8 +217,9 @@ def test_single_replica_has_no_disruption_budget_and_http_probes(outputs):
     assert not kube.of_kind(objects, "PodDisruptionBudget")
     assert "topologySpreadConstraints" not in deployment["spec"]["template"]["spec"]
     assert container["readinessProbe"]["httpGet"]["scheme"] == "HTTP"
-    # metrics without a declared scraper stay on loopback: no port, no Service entry
+    # metrics without a declared scraper stay on loopback: no port, no Service entry, and a warning
     assert [p["name"] for p in container["ports"]] == ["http"]
+    assert "metrics.enabled without metrics.from" in outputs["external"][1].stderr
 
 
 def test_external_secret_renders_the_secrets_file_from_the_store(outputs):

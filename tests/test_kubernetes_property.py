@@ -110,3 +110,7 @@ def test_generated_models_pass_pss_nca_and_kubernetes_validate(data):
         assert ncasim.flow_problems(model, pods, lines) == []
 
         assert any("CKV_K8S_43" in w for w in rendered.plan.warnings) == (not model.image.digest)
+        script = bool(model.secrets) and not model.kubernetes.external_secrets
+        assert (folder / "create-secret.sh").exists() == script
+        assert (folder / "SECRETS.md").exists() == bool(model.secrets)
+        assert bool(kube.of_kind(objects, "ExternalSecret")) == (bool(model.secrets) and model.kubernetes.external_secrets)
