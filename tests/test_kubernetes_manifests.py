@@ -128,9 +128,9 @@ def test_kustomization_lists_every_manifest_and_nothing_is_in_default(outputs, c
             assert obj["metadata"]["namespace"] not in ("default", None)
 
 
-@pytest.mark.parametrize("case, data", [("rich", RICH), ("preset", {"name": "orders", "targets": ["docker", "kubernetes"], "secrets": ["dbPassword"]})])
-def test_network_policies_allow_exactly_the_declared_flows_and_dns(outputs, case, data, tmp_path):
-    model = kube.model_of(data)
+@pytest.mark.parametrize("case", CASES)
+def test_network_policies_allow_exactly_the_declared_flows_and_dns(outputs, case, tmp_path):
+    model = kube.model_of_output(outputs[case][0])
     objects = kube.load_all(outputs[case][0])
     (deployment,) = kube.of_kind(objects, "Deployment")
     pods = ncasim.synthetic_cluster(model, deployment["spec"]["template"]["metadata"]["labels"])

@@ -50,6 +50,13 @@ def model_of(data: dict[str, Any]):
     return resolve(_validated(data))
 
 
+def model_of_output(folder: Path):
+    """The resolved model an output folder was generated from, replayed from its `.hardgen/answers.yaml`."""
+    from ruamel.yaml import YAML
+
+    return model_of(YAML(typ="safe", pure=True).load((folder.parent / ".hardgen" / "answers.yaml").read_text()))
+
+
 def load_all(folder: Path) -> list[dict[str, Any]]:
     """Every object of the kustomization in `folder`, in its order."""
     from ruamel.yaml import YAML
