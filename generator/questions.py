@@ -265,8 +265,9 @@ def hint(q: Question) -> str:
 def judge(q: Question, raw: Any, data: dict, base: str = "") -> tuple[Any, str | None]:
     """The answer as plain data, or the message that refuses it (the message `generate` gives)."""
     path = join_path(base, q.path)
-    if q.field.name == "name" and isinstance(raw, str) and checks.looks_like_secret_value(raw):
-        return None, "looks like a secret value; hardgen asks only for names, never for secrets (nothing was stored)"
+    pasted = _pasted_secret(q, raw)
+    if pasted:
+        return None, f"{pasted} looks like a secret value; hardgen asks only for names, never for secrets (nothing was kept)"
     value, problems = read_field(q.field, q.type, raw, path)
     if problems:
         return None, _words(problems[0], path)
@@ -277,6 +278,17 @@ def judge(q: Question, raw: Any, data: dict, base: str = "") -> tuple[Any, str |
         if problem_path == path or problem_path.startswith((path + ".", path + "[")):
             return None, _words(Problem("answer", problem_path, message), path)
     return answer, None
+
+
+def _pasted_secret(q: Question, raw: Any) -> str | None:
+    """In a name field (a `name`, the secret names), the words for a pasted secret, without echoing it to the screen."""
+    if q.field.name != "name" and checks.secret_name not in (q.spec.check, q.spec.each):
+        return None
+    items = raw if isinstance(raw, list) else [raw]
+    for i, item in enumerate(items):
+        if isinstance(item, str) and checks.looks_like_secret_value(item):
+            return f"item {i + 1}" if isinstance(raw, list) else "this"
+    return None
 
 
 def _words(problem: Problem, path: str) -> str:
