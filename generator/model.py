@@ -127,7 +127,7 @@ class Integration:
     kubernetes: Kubernetes = field("Kubernetes settings", factory=Kubernetes, when=(("targets", "kubernetes"),))
     systemd: Systemd = field("systemd settings", factory=Systemd, when=(("targets", "systemd"),))
     jvm: Jvm = field("JVM settings", factory=Jvm, advanced=True)
-    targets: list[Literal["docker", "kubernetes", "systemd"]] = field("Artefact sets to generate", factory=lambda: ("docker",))
+    targets: list[Literal["docker", "kubernetes", "systemd"]] = field("Artefact sets to generate", factory=lambda: ("docker",), check=lambda v: None if v else "is empty; choose at least one target")
 
 
 def cross_check(m: Integration) -> list[tuple[str, str]]:

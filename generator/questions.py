@@ -16,6 +16,7 @@ questions, their order and their checks are plain functions to test.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import re
 from collections.abc import Mapping
@@ -272,7 +273,7 @@ def judge(q: Question, raw: Any, data: dict, base: str = "") -> tuple[Any, str |
     if problems:
         return None, _words(problems[0], path)
     answer = to_data(value)
-    trial = _copy(data)
+    trial = copy.deepcopy(data)
     set_at(trial, path, answer)
     for problem_path, message in model_problems(trial):
         if problem_path == path or problem_path.startswith((path + ".", path + "[")):
@@ -311,14 +312,6 @@ def refusals(q: Question, data: dict, base: str = "") -> dict[Any, str]:
         if why:
             out[choice] = why
     return out
-
-
-def _copy(data: Any) -> Any:
-    if isinstance(data, Mapping):
-        return {k: _copy(v) for k, v in data.items()}
-    if isinstance(data, (list, tuple)):
-        return [_copy(v) for v in data]
-    return data
 
 
 def question_for(problem_path: str, qs: list[Question]) -> Question | None:

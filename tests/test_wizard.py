@@ -7,6 +7,7 @@ answers ends with KeyboardInterrupt (Ctrl-D) instead of waiting for a terminal.
 from __future__ import annotations
 
 import contextlib
+import copy
 import typing
 from pathlib import Path
 
@@ -131,6 +132,7 @@ def test_choices_the_model_refuses_are_offered_disabled_with_its_reason():
     assert set(refused) == set(model.SUPPORTED_TARGETS) - set(model.BUILT_TARGETS)
     assert all("not supported yet" in why for why in refused.values())
     assert questions.refusals(question("runtime"), {"name": "demo"}) == {"mi": "'mi' (Micro Integrator) is not supported yet; use 'ballerina'"}
+    assert questions.judge(question("targets"), [], {"name": "demo"}) == (None, "[] is empty; choose at least one target")
 
 
 # --- the interview -----------------------------------------------------------------------
@@ -169,10 +171,18 @@ def test_rerunning_on_recorded_answers_keeps_them(capsys):
     recorded = {"name": "orders", "jdk": 17, "service": {"port": 8443}, "secrets": ["dbPassword"],
                 "ingress": [{"name": "web", "labels": {"app": "web"}}], "jvm": {"security_manager": True}}
     with keyboard(answer_all_defaults()):
-        got = to_data(interview(questions._copy(recorded)))
+        got = to_data(interview(copy.deepcopy(recorded)))
     for key in ("name", "jdk", "secrets", "ingress"):
         assert got[key] == recorded[key]
     assert got["service"]["port"] == 8443 and got["jvm"]["security_manager"] is True
+
+
+def test_a_key_the_whole_model_still_refuses_is_asked_again():
+    recorded = {"name": "orders", "jdk": 17, "jvm": {"security_manager": True}}
+    keys = [ENTER, ENTER, DOWN + DOWN + ENTER] + [ENTER] * 12 + ["y", "n"]  # JDK 25 forbids the Security Manager: refused, then off
+    with keyboard(*keys):
+        got = to_data(interview(recorded))
+    assert got["jdk"] == 25 and got["jvm"]["security_manager"] is False
 
 
 def test_advanced_settings_are_asked_only_when_chosen():
