@@ -66,10 +66,9 @@ class Interview:
 
     def maybe_ask(self, q: Question) -> None:
         if q.advanced and self.advanced is None:
-            count = sum(1 for other in self.questions if other.advanced and qs.applies(other, self.data))
+            groups = ", ".join(dict.fromkeys(other.path.split(".")[0] for other in self.questions if other.advanced))
             self.advanced = ask(questionary.confirm(
-                f"Review the {count} advanced settings too (image digests, base image, Ballerina config, JVM, resources)? "
-                "Their defaults are the hardened ones", default=False))
+                f"Also review the advanced settings ({groups})? Their defaults are the hardened ones", default=False))
         if q.advanced and not self.advanced:
             return
         self.heading(q.section)
@@ -91,33 +90,42 @@ class Interview:
 
     def prompt(self, q: Question, base: str) -> Any:
         path = qs.join_path(base, q.path)
-        value = qs.current(q, self.data, base)
         message = f"{path} - {q.spec.help}"
+        value = qs.current(q, self.data, base)
         if q.kind == CONFIRM:
-            while True:
-                answer, why = qs.judge(q, ask(questionary.confirm(message, default=bool(value))), self.data, base)
-                if why is None:
-                    return answer
-                say(f"  {path}: {why}")
+            return self.confirm_key(q, base, message, bool(value))
         if q.kind in (SELECT, CHECKBOX):
-            refused = qs.refusals(q, self.data, base)
-            if q.kind == SELECT:
-                choices = [questionary.Choice(str(c), value=c, disabled=refused.get(c)) for c in q.choices]
-                default = value if value in q.choices and value not in refused else next((c for c in q.choices if c not in refused), None)
-                picked = ask(questionary.select(message, choices=choices, default=default))
-            else:
-                chosen = value if isinstance(value, list) else []
-                choices = [questionary.Choice(str(c), value=c, checked=c in chosen and c not in refused, disabled=refused.get(c)) for c in q.choices]
-                picked = ask(questionary.checkbox(message, choices=choices, validate=lambda got: self.validation(q, got, base)))
-            answer, why = qs.judge(q, picked, self.data, base)
-            assert why is None, why  # refused choices are disabled, the checkbox validated
-            return answer
-        instruction = qs.hint(q)
-        text = ask(questionary.text(message, default=qs.as_text(value), instruction=instruction or None,
+            return self.choose(q, base, message, value)
+        text = ask(questionary.text(message, default=qs.as_text(value), instruction=qs.hint(q) or None,
                                     validate=lambda typed: self.validation(q, qs.from_text(q, typed), base),
                                     validate_while_typing=False))
-        answer, why = qs.judge(q, qs.from_text(q, text), self.data, base)
-        assert why is None, why
+        return self.accepted(q, qs.from_text(q, text), base)
+
+    def confirm_key(self, q: Question, base: str, message: str, default: bool) -> bool:
+        """A yes/no prompt cannot validate while open: a refused answer is explained and asked again."""
+        while True:
+            answer, why = qs.judge(q, ask(questionary.confirm(message, default=default)), self.data, base)
+            if why is None:
+                return answer
+            say(f"  {qs.join_path(base, q.path)}: {why}")
+
+    def choose(self, q: Question, base: str, message: str, value: Any) -> Any:
+        """Choices the model refuses right now are shown disabled, with the model's reason."""
+        refused = qs.refusals(q, self.data, base)
+        if q.kind == SELECT:
+            choices = [questionary.Choice(str(c), value=c, disabled=refused.get(c)) for c in q.choices]
+            allowed = [c for c in q.choices if c not in refused]
+            default = value if value in allowed else next(iter(allowed), None)
+            return self.accepted(q, ask(questionary.select(message, choices=choices, default=default)), base)
+        chosen = value if isinstance(value, list) else []
+        choices = [questionary.Choice(str(c), value=c, checked=c in chosen and c not in refused, disabled=refused.get(c))
+                   for c in q.choices]
+        picked = ask(questionary.checkbox(message, choices=choices, validate=lambda got: self.validation(q, got, base)))
+        return self.accepted(q, picked, base)
+
+    def accepted(self, q: Question, raw: Any, base: str) -> Any:
+        answer, why = qs.judge(q, raw, self.data, base)
+        assert why is None, why  # the prompt validated it, or offered only allowed choices
         return answer
 
     def validation(self, q: Question, raw: Any, base: str) -> bool | str:

@@ -26,7 +26,7 @@ def test_a_new_user_answers_every_question_and_generate_replays_it_byte_for_byte
     answer(child, "image.tag - ", CLEAR + "latest\r")
     child.expect_exact("'latest' is not allowed: 'latest' is not a fixed version; use a release tag")  # refused, asked again
     child.send(CLEAR + "1.4.0\r")
-    answer(child, "Review the ", "n")
+    answer(child, "Also review the advanced settings", "n")
     answer(child, "service.port - ", CLEAR + "8443\r")
     answer(child, "service.tls - ", "y")
     answer(child, "metrics.enabled - ", "y")
