@@ -185,6 +185,17 @@ def test_a_key_the_whole_model_still_refuses_is_asked_again():
     assert got["jdk"] == 25 and got["jvm"]["security_manager"] is False
 
 
+def test_choosing_kubernetes_asks_its_settings_and_not_systemds(monkeypatch):
+    monkeypatch.setattr(model, "BUILT_TARGETS", model.SUPPORTED_TARGETS)  # as once every target is merged
+    keys = [typed("orders")] + [ENTER] * 5 + ["n", ENTER, ENTER, "n", "n", "n", ENTER,  # up to secrets
+            DOWN + SPACE + ENTER,  # targets: docker and kubernetes
+            ENTER, typed("orders-prod"), typed("3")]  # docker.deploy_dir, kubernetes.namespace, .replicas; nothing else
+    with keyboard(*keys):
+        got = to_data(interview({}))
+    assert got["targets"] == ["docker", "kubernetes"]
+    assert got["kubernetes"]["namespace"] == "orders-prod" and got["kubernetes"]["replicas"] == 3
+
+
 def test_advanced_settings_are_asked_only_when_chosen():
     with keyboard(typed("demo"), ENTER * 5, "y", typed("sha256:" + "a" * 64), ENTER * 80):
         got = to_data(interview({}))
