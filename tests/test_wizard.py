@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import subprocess
+import sys
 import typing
 from pathlib import Path
 
@@ -22,7 +24,7 @@ from generator.commands import init
 from generator.fields import fields_of, spec_of, to_data
 from generator.wizard import ask, interview
 
-from .conftest import run_hardgen
+from .conftest import hardgen_env, run_hardgen
 
 ENTER, DOWN, SPACE, CLEAR, CTRL_C, CTRL_D = "\r", "\x1b[B", " ", "\x15", "\x03", "\x04"
 
@@ -276,3 +278,11 @@ def test_init_no_input_never_prompts(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(init, "has_terminal", lambda: True)
     assert cli.main(["init", "--no-input", "--set", "name=demo", "--output", str(tmp_path / "d")]) == 2
     assert "nothing is missing: run hardgen generate --set name=demo --output" in capsys.readouterr().err
+
+
+def test_prompt_toolkit_is_imported_only_when_the_wizard_runs(tmp_path):
+    probe = ("import sys; from generator.cli import main; "
+             "main(['init', '--no-input', '--set', 'name=demo']); main(['generate', '--set', 'name=demo', '--output', 'out', '-q']); "
+             "print(sorted(m for m in ('questionary', 'prompt_toolkit') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=hardgen_env(), capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stderr
