@@ -167,13 +167,24 @@ class Interview:
                 say(f"  {base}: {message}; answer it again")
 
 
-def interview(data: dict, advanced: bool | None = None):
-    """Ask every question that applies, then again any key the whole model still refuses; the valid model."""
+def interview(data: dict, advanced: bool | None = None, origin=lambda _path: "input"):
+    """Ask every question that applies, then again any key the whole model still refuses; the valid model.
+
+    Input no question can fix (an unknown key in a preset or answers file) is
+    refused before the first question, not after the last.
+    """
     from .errors import UserError
+    from .fields import Builder
     from .load import Layers
+    from .model import Integration
     from .pipeline import validate
 
     run = Interview(data, advanced)
+    builder = Builder(origin)
+    builder.build(Integration, data)
+    unfixable = [p for p in builder.problems if p.source != "missing" and qs.question_for(p.path, run.questions) is None]
+    if unfixable:
+        raise UserError(unfixable)
     run.run()
     for _round in range(MAX_FIX_ROUNDS):
         try:

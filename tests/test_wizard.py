@@ -274,6 +274,13 @@ def test_init_without_a_terminal_names_the_missing_keys(tmp_path):
     assert not (tmp_path / "deploy").exists()
 
 
+def test_an_unknown_key_in_the_answers_is_refused_before_the_first_question(monkeypatch, tmp_path, capsys):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("name: demo\nimgae: {tag: 1.0.0}\n")
+    assert run_init(monkeypatch, args=("--answers", str(answers), "--output", str(tmp_path / "d"))) == 2
+    assert capsys.readouterr().err == f"{answers}: imgae: unknown key 'imgae'; did you mean 'image'?\n"
+
+
 def test_init_no_input_never_prompts(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(init, "has_terminal", lambda: True)
     assert cli.main(["init", "--no-input", "--set", "name=demo", "--output", str(tmp_path / "d")]) == 2

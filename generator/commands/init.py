@@ -49,7 +49,7 @@ def run(args) -> int:
     from ..wizard import confirm, interview
     from ..write import write_output
 
-    model = interview(layers.data)
+    model = interview(layers.data, origin=layers.origin)
     rendered = render(model)
     previous = read_state(out_dir)
     print(summary(rendered, out_dir, previous), flush=True)
