@@ -19,6 +19,7 @@ COMMANDS = {
     "generate": "Render the artefacts of one integration (or a batch) into an output folder",
     "schema": "Print the JSON Schema of an answers file",
     "presets": "List the shipped presets",
+    "init": "Scaffold an integration interactively: answer questions, review, write answers and artefacts",
 }
 
 
