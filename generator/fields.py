@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import MISSING
 from typing import Any, Literal, Union, get_args, get_origin
 
-from .errors import Problem, show
+from .errors import Problem, show, say
 
 Check = Callable[[Any], "str | None"]
 
@@ -189,12 +189,12 @@ class Builder:
         if spec.each is not None:
             bad = [(i, item, why) for i, item in enumerate(value) if (why := spec.each(item))]
             for i, item, why in bad:
-                self.problem(f"{path}[{i}]", f"{show(item)} {why}")
+                self.problem(f"{path}[{i}]", say(item, why))
             if bad:
                 return value
         why = spec.check(value) if spec.check is not None else None
         if why:
-            self.problem(path, f"{show(value)} {why}")
+            self.problem(path, say(value, why))
         return value
 
     def value(self, tp: Any, raw: Any, path: str) -> Any:
