@@ -19,6 +19,7 @@ COMMANDS = {
     "generate": "Render the artefacts of one integration (or a batch) into an output folder",
     "schema": "Print the JSON Schema of an answers file",
     "presets": "List the shipped presets",
+    "regenerate": "Re-render output folders after an upgrade, merging hand edits; --check reports drift for CI",
 }
 
 
