@@ -76,14 +76,16 @@ class TreeMerge:
         """The value to keep at `path`: `ours` (possibly edited in place) or a node of `theirs`."""
         if self.same(ours, theirs) or self.same(base, theirs):
             return ours
-        if self.same(base, ours):
-            return theirs
+        # Containers are merged even when the user did not change their data: comments are not
+        # data, and taking the new node whole would drop the ones the user wrote inside it.
         if is_map(ours) and is_map(theirs):
             self.merge_map(base if is_map(base) else {}, ours, theirs, path)
             return ours
         if is_seq(ours) and is_seq(theirs):
             self.merge_seq(base if is_seq(base) else [], ours, theirs, path)
             return ours
+        if self.same(base, ours):
+            return theirs
         self.conflict(path, ours, theirs)
         return theirs
 
