@@ -6,8 +6,9 @@ that produced every `base/` file and the same fingerprint comes out today, a
 re-render would reproduce `base/` byte for byte. `hardgen regenerate --check`
 then only has to compare the files on disk with `base/`, which keeps a
 monorepo of hundreds of integrations checkable in CI in a second or two.
-Any change to a `.py` file of hardgen, a template, a preset, jinja2/ruamel.yaml/
-tomlkit or the Python feature release changes the digest and forces a full render.
+Any change to a `.py` file of hardgen, a template, jinja2/ruamel.yaml/tomlkit or
+the Python feature release changes the digest and forces a full render. Presets
+are not part of it: `answers.yaml` holds the answers with every preset applied.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .resources import preset_dir, template_dir
+from .resources import template_dir
 
 _PACKAGE = Path(__file__).resolve().parent
 _SERIALISERS = ("jinja2", "ruamel.yaml", "tomlkit")
@@ -36,7 +37,7 @@ def _library_versions() -> str:
 def code_digest() -> str:
     h = hashlib.sha256()
     h.update(f"hardgen {__version__}; python {sys.version_info[0]}.{sys.version_info[1]}; {_library_versions()}\n".encode())
-    for root, pattern in ((_PACKAGE, "*.py"), (template_dir(), "*"), (preset_dir(), "*")):
+    for root, pattern in ((_PACKAGE, "*.py"), (template_dir(), "*")):
         for path in sorted(p for p in root.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts):
             h.update(f"{path.relative_to(root).as_posix()}\0".encode())
             h.update(hashlib.sha256(path.read_bytes()).digest())

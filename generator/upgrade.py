@@ -43,7 +43,7 @@ _WORDS = {
 _COUNTED = {
     "created": "created", "updated": "updated", "merged": "merged", "mode": "mode restored", "removed": "removed",
     "recreated": "recreated", "kept-deleted": "deleted by you", "kept-edited": "edited and no longer generated",
-    "conflict": "conflicts", "foreign": "not hardgen's",
+    "conflict": "conflict", "foreign": "not hardgen's",
 }
 
 
@@ -154,7 +154,7 @@ def _describe(report: FolderReport, rec, mode: str) -> None:
             report.details.append(f"{where}: {'would be ' if mode != WRITE and o.action not in ('kept-deleted', 'kept-edited') else ''}{_WORDS[o.action]}")
         if mode == CHECK and o.action not in ("kept-deleted", "kept-edited", "conflict", "foreign"):
             report.diff += _unified(folder, o)
-    parts = [f"{counts[a]} {word}" for a, word in _COUNTED.items() if a in counts]
+    parts = [f"{counts[a]} {word}{'s' if a == 'conflict' and counts[a] > 1 else ''}" for a, word in _COUNTED.items() if a in counts]
     lead = "in sync" if not rec.artefact_changes() else ("would change" if mode != WRITE else "")
     report.summary = f"{folder}: " + ", ".join(x for x in [lead, *parts] if x)
 
