@@ -151,6 +151,8 @@ def _describe(report: FolderReport, rec, mode: str) -> None:
             report.problems.append(f"{where}: your file is {verb} as it is; the proposal {'would go' if mode != WRITE else 'is'} in {o.path}.hardgen-new "
                                    "(take it with mv, or edit your file to agree, then run regenerate again)")
         elif mode == DRY_RUN or o.action not in ("created", "updated"):
+            for c in o.conflicts:  # only with --force: the new render was taken
+                report.details.append(f"{where}: --force took the new render at {c}")
             report.details.append(f"{where}: {'would be ' if mode != WRITE and o.action not in ('kept-deleted', 'kept-edited') else ''}{_WORDS[o.action]}")
         if mode == CHECK and o.action not in ("kept-deleted", "kept-edited", "conflict", "foreign"):
             report.diff += _unified(folder, o)

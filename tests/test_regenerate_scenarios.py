@@ -125,6 +125,20 @@ def test_both_sides_changing_the_same_key_exits_3_and_leaves_the_users_file_unto
     assert regenerate(hardgen, tmp_path, OUT, "--check").stdout.strip().endswith("in sync")
 
 
+def test_force_takes_the_proposal_and_keeps_the_users_other_edits(project, hardgen, tmp_path):
+    out = project()
+    config = out / "config/Config.toml"
+    config.write_text(config.read_text().replace("port = 9443", "port = 8443\ntimeout = 30"))
+    assert regenerate(hardgen, tmp_path, OUT, "--set", "service.port=9444").returncode == 3
+    forced = regenerate(hardgen, tmp_path, OUT, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "--force took the new render at integrations.demo.port: yours 8443, new 9444" in forced.stdout
+    text = config.read_text()
+    assert "port = 9444" in text and "timeout = 30" in text
+    assert not (out / "config/Config.toml.hardgen-new").exists()
+    assert regenerate(hardgen, tmp_path, OUT, "--check").returncode == 0
+
+
 def test_a_file_the_user_deleted_is_not_resurrected_without_force(project, hardgen, tmp_path):
     out = project()
     (out / "Dockerfile.dockerignore").unlink()
