@@ -59,6 +59,10 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # e.g. an output folder on a read-only file system: the user's to fix
+        where = exc.filename or "hardgen"
+        print(f"{where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("aborted, nothing written", file=sys.stderr)
         return EXIT_ABORTED

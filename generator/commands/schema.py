@@ -1,12 +1,13 @@
-"""`hardgen schema`: the JSON Schema of an answers file, derived from the model."""
+"""`hardgen schema`: the answers format, derived from the model — as JSON Schema or as the README's key table."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 
 def add_arguments(p) -> None:
-    pass
+    p.add_argument("--format", choices=("json", "markdown"), default="json", help="JSON Schema (default) or the Markdown table of answer keys")
 
 
 def schema() -> dict:
@@ -14,7 +15,7 @@ def schema() -> dict:
     from ..fields import json_schema
     from ..model import Integration
 
-    out = {
+    out: dict[str, Any] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"https://hardgen.invalid/schema/answers-{__version__}.json",
         "title": "hardgen answers",
@@ -23,6 +24,39 @@ def schema() -> dict:
     return out
 
 
+def key_rows(node: dict, prefix: str = "") -> list[tuple[str, str, str, str]]:
+    """(key path, type, default, help) for every answer key, depth first in declaration order."""
+    rows = []
+    for key, prop in node.get("properties", {}).items():
+        path = f"{prefix}{key}"
+        kind = prop.get("type", "")
+        if "enum" in prop:
+            kind = " \\| ".join(str(v) for v in prop["enum"] if v is not None)
+        elif kind == "array":
+            item = prop["items"]
+            kind = "list of " + (" \\| ".join(map(str, item["enum"])) if "enum" in item else "peers" if "properties" in item else item.get("type", ""))
+        elif isinstance(kind, list):
+            kind = " \\| ".join(k for k in kind if k != "null")
+        default = "required" if key in node.get("required", []) else json.dumps(prop["default"]) if "default" in prop else "-"
+        if prop.get("type") != "object" or "additionalProperties" in prop and prop["additionalProperties"] is not False:
+            rows.append((path, str(kind), default, prop.get("description", "")))
+        if "properties" in prop:
+            rows.extend(key_rows(prop, path + "."))
+        elif prop.get("type") == "array" and "properties" in prop.get("items", {}):
+            rows.extend(key_rows(prop["items"], path + "[]."))
+    return rows
+
+
+def markdown() -> str:
+    lines = ["| key | type | default | meaning |", "|---|---|---|---|"]
+    for path, kind, default, help_text in key_rows(schema()):
+        lines.append(f"| `{path}` | {kind} | {default.replace('|', '/')} | {help_text} |")
+    return "\n".join(lines) + "\n"
+
+
 def run(args) -> int:
-    print(json.dumps(schema(), indent=2, sort_keys=False))
+    if args.format == "markdown":
+        print(markdown(), end="")
+    else:
+        print(json.dumps(schema(), indent=2))
     return 0

