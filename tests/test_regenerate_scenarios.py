@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,22 @@ def test_jdk17_to_25_drops_the_security_manager_and_its_policy_and_keeps_the_use
     assert "jvm/java.options: merged with your edits" in done.stdout
     assert "jdk: 25" in (out / ".hardgen/answers.yaml").read_text()
     assert regenerate(hardgen, tmp_path, OUT, "--check").returncode == 0
+    assert_jdk25_starts_with(options, tmp_path)
+
+
+def assert_jdk25_starts_with(options: Path, tmp_path: Path) -> None:
+    """A real JDK 25 reads the merged argfile (image log directory mapped to a temp dir) and gets the user's flag."""
+    from generator.layout import CONTAINER
+    from tests.toolbox import require_java
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    argfile = tmp_path / "java.options"
+    argfile.write_text(options.read_text().replace(f"file={CONTAINER.log_dir}/", f"file={logs}/"))
+    run = subprocess.run([require_java(25), f"@{argfile}", "-XshowSettings:properties", "-version"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "foo = bar" in run.stderr and "java.security.manager" not in run.stderr
 
 
 def test_config_toml_keeps_the_users_value_and_commented_key_when_the_upgrade_adds_one(project, hardgen, tmp_path):
@@ -83,7 +100,7 @@ def pretend_older_hardgen(out: Path, rel: str, old: bytes) -> None:
     (out / rel).write_bytes(old)
     (out / ".hardgen/base" / rel).write_bytes(old)
     state = json.loads((out / ".hardgen/state.json").read_text())
-    state["fingerprint"] = "0" * 64
+    state["fingerprint"] = "sha256:" + "0" * 64
     (out / ".hardgen/state.json").write_text(json.dumps(state))
 
 
