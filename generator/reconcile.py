@@ -31,7 +31,7 @@ from .merge import three_way
 from .merge.tree import Conflict
 from .model import SCHEMA_VERSION
 from .plan import PlannedFile
-from .state import BASE_DIR, STATE_DIR, State, read_base, state_files, state_for
+from .state import BASE_DIR, STATE_DIR, FileRecord, State, read_base, state_files, state_for
 from .write import Desired
 
 PROPOSAL_SUFFIX = ".hardgen-new"
@@ -78,58 +78,13 @@ def reconcile(out_dir: Path, previous: State, planned: list[PlannedFile], answer
     rec = Reconciliation()
     bases: list[PlannedFile] = []  # what .hardgen/base/ holds after this run
     for f in planned:
-        path = out_dir / f.path
-        ours = _read(path)
-        record = previous.files.get(f.path)
-        base = read_base(out_dir, f.path) if record is not None else None
+        base = _decide(rec, out_dir, f, previous.files.get(f.path), force)
+        if base is not None:
+            bases.append(base)
         proposal = f"{f.path}{PROPOSAL_SUFFIX}"
-        stale_proposal = (out_dir / proposal).is_file() and not (out_dir / proposal).is_symlink()
-        keep_old_base = False
-        if ours is None:
-            if record is None:
-                rec.outcomes.append(Outcome(f.path, "created", None, f.content))
-                rec.changes[f.path] = (f.content, f.mode)
-            elif force:
-                rec.outcomes.append(Outcome(f.path, "recreated", None, f.content))
-                rec.changes[f.path] = (f.content, f.mode)
-            else:
-                rec.outcomes.append(Outcome(f.path, "kept-deleted"))
-        elif ours == f.content:
-            if _mode(path) != f.mode and (record is None or ours == base):
-                rec.outcomes.append(Outcome(f.path, "mode", ours, ours))
-                rec.changes[f.path] = (f.content, f.mode)
-        elif record is None:
-            if force:
-                rec.outcomes.append(Outcome(f.path, "updated", ours, f.content))
-                rec.changes[f.path] = (f.content, f.mode)
-            else:
-                conflict = Conflict("(whole file)", "a file hardgen did not write", "the generated file")
-                rec.outcomes.append(Outcome(f.path, "foreign", ours, f.content, [conflict]))
-                rec.changes[proposal] = (f.content, f.mode)
-                stale_proposal = False
-                keep_old_base = True  # not ours: stays out of the state
-        elif ours == base:
-            rec.outcomes.append(Outcome(f.path, "updated", ours, f.content))
-            rec.changes[f.path] = (f.content, f.mode)
-        else:
-            base = base or b""  # a lost base/ file: a two-way merge, every difference conflicts
-            merged = three_way(f.path, base, ours, f.content)
-            if merged.conflicts and not force:
-                rec.outcomes.append(Outcome(f.path, "conflict", ours, merged.content, merged.conflicts))
-                rec.changes[proposal] = (merged.content, f.mode)
-                stale_proposal = False
-                keep_old_base = True
-                if base:
-                    bases.append(PlannedFile(f.path, base, record.mode))
-            elif merged.content != ours:
-                rec.outcomes.append(Outcome(f.path, "merged", ours, merged.content, merged.conflicts))
-                rec.changes[f.path] = (merged.content, f.mode)
-        if stale_proposal:
+        if proposal not in rec.changes and (out_dir / proposal).is_file() and not (out_dir / proposal).is_symlink():
             rec.remove.append(proposal)  # the conflict it proposed a way out of is gone
-        if not keep_old_base:
-            bases.append(f)
-    planned_paths = {f.path for f in planned}
-    for rel in sorted(set(previous.files) - planned_paths):
+    for rel in sorted(set(previous.files) - {f.path for f in planned}):
         ours = _read(out_dir / rel)
         if ours is not None and ours == read_base(out_dir, rel):
             rec.outcomes.append(Outcome(rel, "removed", ours, None))
@@ -143,3 +98,44 @@ def reconcile(out_dir: Path, previous: State, planned: list[PlannedFile], answer
         if _read(out_dir / rel) != content or _mode(out_dir / rel) != mode:
             rec.changes[rel] = (content, mode)
     return rec
+
+
+def _decide(rec: Reconciliation, out_dir: Path, f: PlannedFile, record: FileRecord | None, force: bool) -> PlannedFile | None:
+    """Decide one planned file; returns what its merge base is from now on (None: hardgen does not own it)."""
+    path = out_dir / f.path
+    ours = _read(path)
+    base = read_base(out_dir, f.path) if record is not None else None
+
+    def put(action: str, content: bytes, conflicts: list[Conflict] = ()) -> None:
+        rec.outcomes.append(Outcome(f.path, action, ours, content, list(conflicts)))
+        rec.changes[f.path] = (content, f.mode)
+
+    def propose(action: str, content: bytes, conflicts: list[Conflict]) -> None:
+        rec.outcomes.append(Outcome(f.path, action, ours, content, conflicts))
+        rec.changes[f"{f.path}{PROPOSAL_SUFFIX}"] = (content, f.mode)
+
+    if ours is None:
+        if record is None:
+            put("created", f.content)
+        elif force:
+            put("recreated", f.content)
+        else:
+            rec.outcomes.append(Outcome(f.path, "kept-deleted"))  # recorded, so later runs respect it too
+        return f
+    if ours == f.content:
+        if _mode(path) != f.mode and (record is None or ours == base):
+            put("mode", f.content)
+        return f
+    if record is None and not force:
+        propose("foreign", f.content, [Conflict("(whole file)", "a file hardgen did not write", "the generated file")])
+        return None
+    if record is None or ours == base:
+        put("updated", f.content)
+        return f
+    merged = three_way(f.path, base or b"", ours, f.content)  # a lost base/ file: two-way, every difference conflicts
+    if merged.conflicts and not force:
+        propose("conflict", merged.content, merged.conflicts)
+        return PlannedFile(f.path, base, record.mode) if base else None
+    if merged.content != ours:
+        put("merged", merged.content, merged.conflicts)
+    return f

@@ -30,7 +30,13 @@ def run(args) -> int:
         print("--jobs: must be at least 1", file=sys.stderr)
         return 2
     mode = CHECK if args.check else DRY_RUN if args.dry_run else WRITE
-    folders = list(dict.fromkeys(args.folders))  # a folder named twice is regenerated once
+    from pathlib import Path
+
+    folders, seen = [], set()
+    for folder in args.folders:  # a folder named twice (even spelled differently) is regenerated once
+        if Path(folder).resolve() not in seen:
+            seen.add(Path(folder).resolve())
+            folders.append(folder)
     jobs = [(f, args.sets, mode, args.force, args.full) for f in folders]
     if args.jobs > 1 and len(jobs) > 1:
         from concurrent.futures import ProcessPoolExecutor
