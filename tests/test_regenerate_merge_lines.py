@@ -77,3 +77,41 @@ def test_a_unit_file_goes_through_the_line_engine():
     merged = three_way("systemd/demo.service", base, ours, theirs)
     assert merged.engine == "lines" and merged.conflicts == []
     assert merged.content == b"[Service]\nUser=demo\nEnvironment=TZ=UTC\nProtectSystem=strict\nProtectHome=yes\n"
+
+
+# --- properties --------------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+LINES = st.lists(st.sampled_from(["a", "b", "c", "d", "e"]), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(LINES, LINES)
+def test_a_change_on_one_side_only_is_taken_as_is(base, other):
+    assert merge_sequences(base, base, other).merged == other
+    assert merge_sequences(base, other, base).merged == other
+    assert merge_sequences(base, other, base).clashes == [] and merge_sequences(base, base, other).clashes == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(LINES, LINES)
+def test_the_same_change_on_both_sides_never_conflicts(base, both):
+    result = merge_sequences(base, both, both)
+    assert result.clashes == [] and result.merged == both
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text("xyz", min_size=1, max_size=3), min_size=4, max_size=10), st.data())
+def test_edits_to_distinct_lines_of_distinct_lines_both_land(base, data):
+    base = [f"{i}:{t}" for i, t in enumerate(base)]  # unique lines, so the alignment is unambiguous
+    i = data.draw(st.integers(0, len(base) - 1))
+    j = data.draw(st.integers(0, len(base) - 1).filter(lambda j: abs(j - i) >= 1))
+    ours, theirs = list(base), list(base)
+    ours[i] = "mine"
+    theirs[j] = "new"
+    result = merge_sequences(base, ours, theirs)
+    expected = list(base)
+    expected[i], expected[j] = "mine", "new"
+    assert result.clashes == [] and result.merged == expected
