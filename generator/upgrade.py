@@ -33,7 +33,7 @@ class FolderReport:
 
 
 _WORDS = {
-    "created": "created", "updated": "updated", "merged": "merged with your edits", "mode": "mode restored",
+    "created": "created", "updated": "updated", "merged": "merged with your edits", "mode": "restored to its generated mode",
     "removed": "removed (no longer generated, untouched)", "recreated": "recreated (--force)",
     "kept-deleted": "deleted by you, not recreated (use --force to get it back)",
     "kept-edited": "no longer generated, but edited by you: kept, and no longer managed by hardgen",

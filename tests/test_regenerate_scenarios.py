@@ -271,3 +271,13 @@ def test_a_symlinked_artefact_is_never_written_through(project, hardgen, tmp_pat
     done = regenerate(hardgen, tmp_path, OUT, "--set", "service.port=9444")
     assert done.returncode == 2 and "symbolic link" in done.stderr
     assert target.read_text() == "not yours\n"
+
+
+def test_a_loosened_mode_on_the_secrets_template_is_drift_and_is_restored(project, hardgen, tmp_path):
+    out = project()
+    template = out / "config/secrets.template.toml"
+    template.chmod(0o644)
+    check = regenerate(hardgen, tmp_path, OUT, "--check")
+    assert check.returncode == 1 and "mode of deploy/config/secrets.template.toml would be restored" in check.stdout
+    assert regenerate(hardgen, tmp_path, OUT).returncode == 0
+    assert stat.S_IMODE(template.stat().st_mode) == 0o600
