@@ -43,7 +43,9 @@ def edit_deployment(path: Path) -> None:
     """What a user does by hand: a label with a comment, an env var, a sidecar container."""
     docs = list(_yaml().load_all(path.read_text()))
     deployment = next(d for d in docs if d.get("kind") == "Deployment")
-    labels = deployment["metadata"].setdefault("labels", {})
+    from ruamel.yaml.comments import CommentedMap
+
+    labels = deployment["metadata"].setdefault("labels", CommentedMap())
     labels["team"] = "payments"
     labels.yaml_add_eol_comment("cost centre 42", "team")
     pod = deployment["spec"]["template"]["spec"]

@@ -139,3 +139,37 @@ def test_unparsable_yaml_from_the_user_falls_back_to_lines_and_is_never_lost():
     ours = base + b"  broken: [\n"
     merged = three_way("d.yaml", base, ours, dump_yaml(deployment("2")))
     assert merged.engine == "lines" and merged.conflicts == [] and merged.content.endswith(b"  broken: [\n")
+
+
+# --- properties --------------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+KEYS = st.sampled_from(["a", "b", "c", "d"])
+LEAF = st.one_of(st.integers(0, 3), st.sampled_from(["x", "y"]), st.booleans())
+TREE = st.recursive(LEAF, lambda inner: st.dictionaries(KEYS, inner, min_size=1, max_size=3), max_leaves=10)
+DOC = st.dictionaries(st.sampled_from(["left", "right"]), st.dictionaries(KEYS, TREE, min_size=1, max_size=3), min_size=2, max_size=2)
+
+
+def _load(raw: bytes):
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe").load(raw)
+
+
+@settings(max_examples=60, deadline=None)
+@given(DOC, st.dictionaries(KEYS, TREE, min_size=1, max_size=3), st.dictionaries(KEYS, TREE, min_size=1, max_size=3))
+def test_user_edits_under_one_key_and_upgrade_edits_under_another_both_land(base, mine, new):
+    ours = {**base, "left": mine}
+    theirs = {**base, "right": new}
+    merged = three_way("t.yaml", dump_yaml(base), dump_yaml(ours), dump_yaml(theirs))
+    assert merged.conflicts == []
+    assert _load(merged.content) == {"left": mine, "right": new}
+
+
+@settings(max_examples=60, deadline=None)
+@given(DOC, DOC)
+def test_an_untouched_file_takes_the_new_render_and_an_unchanged_render_keeps_the_users(base, other):
+    assert three_way("t.yaml", dump_yaml(base), dump_yaml(base), dump_yaml(other)).content == dump_yaml(other)
+    assert three_way("t.yaml", dump_yaml(base), dump_yaml(other), dump_yaml(base)).content == dump_yaml(other)
