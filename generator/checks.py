@@ -39,6 +39,13 @@ def dns_label(max_len: int):
     return check
 
 
+def system_user(value: str) -> str | None:
+    """A name systemd-sysusers accepts in strict mode and that cannot be mistaken for a UID or for root."""
+    if value == "root" or not re.match(r"^[a-z][-a-z0-9]{0,31}$", value) or value.endswith("-"):
+        return "is not a system user name (lower-case letters, digits and '-', starting with a letter, at most 32 characters, not root)"
+    return None
+
+
 def identifier(value: str) -> str | None:
     if not re.match(IDENTIFIER, value) or len(value) > 64:
         return "is not an identifier (a letter, then letters, digits or '_', at most 64 characters)"

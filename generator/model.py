@@ -20,7 +20,7 @@ from .fields import field
 SCHEMA_VERSION = 1
 SUPPORTED_TARGETS = ("docker", "kubernetes", "systemd")
 #: Targets whose modules exist in this build; the others stop with "not supported yet".
-BUILT_TARGETS = ("docker",)
+BUILT_TARGETS = ("docker", "systemd")
 #: JEP 486 (JDK 24) removed the ability to enable the Security Manager: the flag aborts start-up.
 LAST_JDK_WITH_SECURITY_MANAGER = 23
 RUNTIME_UID = 10001
@@ -93,8 +93,12 @@ class Kubernetes:
 
 @dataclass(frozen=True)
 class Systemd:
-    user: str | None = field("System user the service runs as (never root)", None, check=lambda v: None if v != "root" and checks.dns_label(32)(v) is None else "is not a system user name (lower-case, at most 32 characters, not root)", derived="the integration name")
+    user: str | None = field("System user the service runs as (never root)", None, check=checks.system_user, derived="the integration name")
     install_dir: str | None = field("Directory the jar and its files are installed into", None, check=checks.absolute_path, derived="/opt/<name>")
+    java: str = field("Absolute path of the java binary the unit runs (a JDK of the release in jdk)", "/usr/bin/java", check=checks.absolute_path)
+    memory_max: str = field("MemoryMax= of the unit; the JVM heap is max_ram_percentage of it", "1Gi", check=checks.memory)
+    tasks_max: int = field("TasksMax= of the unit: threads the JVM may start (GC, JIT and request threads)", 1024, check=lambda v: None if 64 <= v <= 65536 else "is not a task limit (64-65536; a JVM needs dozens of threads)", minimum=64, maximum=65536)
+    limit_nofile: int = field("LimitNOFILE= of the unit: open files and sockets", 65536, check=lambda v: None if 1024 <= v <= 1048576 else "is not a file limit (1024-1048576)", minimum=1024, maximum=1048576)
 
 
 @dataclass(frozen=True)
@@ -168,6 +172,8 @@ def cross_check(m: Integration) -> list[tuple[str, str]]:
                 out.append((f"{where}.port", "is required for an egress peer"))
             if kind == "ingress" and p.port is not None:
                 out.append((f"{where}.port", "is not used for ingress peers: they call service.port"))
+    if "systemd" in m.targets and not m.systemd.user and checks.system_user(m.name[:32]):
+        out.append(("systemd.user", f"is needed: the integration name {m.name!r} {checks.system_user(m.name[:32])}"))
     if len(set(m.secrets)) != len(m.secrets):
         out.append(("secrets", "lists a name twice"))
     return out

@@ -31,6 +31,10 @@ VARIANTS: dict[str, tuple[str, list[str]]] = {
         "ingress=[{name: gateway, labels: {app: gateway}}]",
         "egress=[{name: stock, labels: {app: stock}, namespace: stock, port: 8443}]", "secrets=[stockApiKey]",
     ]),
+    "vm-secrets-cidr-sm-17": ("vm-systemd", [
+        "name=ledger", "jdk=17", "jvm.security_manager=true", "secrets=[dbPassword, apiToken]",
+        "ingress=[{name: lb, cidr: 192.168.10.0/24}]", "egress=[{name: db, cidr: 10.20.0.0/16, port: 5432}]",
+    ]),
 }
 
 
