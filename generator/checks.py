@@ -13,6 +13,8 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 
+from .errors import ValueHidden
+
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 IDENTIFIER = r"^[A-Za-z][A-Za-z0-9_]*$"
 _LABEL_NAME = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
@@ -140,5 +142,5 @@ def looks_like_secret_value(text: str) -> bool:
 
 def secret_name(value: str) -> str | None:
     if looks_like_secret_value(value):
-        return "looks like a secret value; give the configurable's name (e.g. dbPassword), never the secret itself"
+        return ValueHidden("looks like a secret value; give the configurable's name (e.g. dbPassword), never the secret itself")
     return identifier(value)

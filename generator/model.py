@@ -38,16 +38,16 @@ Scalar = str | int | float | bool
 class Image:
     name: str | None = field("Image repository of the integration (registry/path)", None, check=checks.image_name, derived="the integration name")
     tag: str = field("Image tag of the integration; never 'latest'", "0.1.0", check=checks.image_tag)
-    digest: str | None = field("Image digest (sha256:...); when set, Kubernetes pulls by digest", None, check=checks.digest)
-    base: str | None = field("Base image (name:tag) with a Java runtime", None, check=checks.image_ref, derived="eclipse-temurin:<jdk>-jre-noble")
-    base_digest: str | None = field("Digest that pins the base image (sha256:...)", None, check=checks.digest)
+    digest: str | None = field("Image digest (sha256:...); when set, Kubernetes pulls by digest", None, check=checks.digest, advanced=True)
+    base: str | None = field("Base image (name:tag) with a Java runtime", None, check=checks.image_ref, derived="eclipse-temurin:<jdk>-jre-noble", advanced=True)
+    base_digest: str | None = field("Digest that pins the base image (sha256:...)", None, check=checks.digest, advanced=True)
 
 
 @dataclass(frozen=True)
 class Service:
     port: int = field("Port the integration's listener serves on; not a product default", 9443, check=checks.port, minimum=1, maximum=65535)
     tls: bool = field("The listener serves HTTPS (the seeds require TLS on every listener)", True)
-    health_path: str = field("HTTP path that answers 200 when the service is healthy", "/health", check=lambda v: None if v.startswith("/") and checks.relative_path(v[1:] or "x") is None else "is not a URL path (like /health)")
+    health_path: str = field("HTTP path that answers 200 when the service is healthy", "/health", check=lambda v: None if v.startswith("/") and checks.relative_path(v[1:] or "x") is None else "is not a URL path (like /health)", advanced=True)
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,8 @@ class MetricsFrom:
 @dataclass(frozen=True)
 class Metrics:
     enabled: bool = field("Expose Prometheus metrics", False)
-    port: int = field("Metrics listener port", 9797, check=checks.port, minimum=1, maximum=65535)
-    from_: MetricsFrom = field("Who may scrape the metrics port (Kubernetes); empty means only local access", factory=MetricsFrom)
+    port: int = field("Metrics listener port", 9797, check=checks.port, minimum=1, maximum=65535, when=(("enabled", True),))
+    from_: MetricsFrom = field("Who may scrape the metrics port (Kubernetes); empty means only local access", factory=MetricsFrom, when=(("enabled", True), ("/targets", "kubernetes")), advanced=True)
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class Peer:
     name: str = field("Name of the peer, used in policy names", check=checks.dns_label(40))
     labels: Mapping[str, str] = field("Pod labels of the peer", factory=dict, check=checks.labels)
     namespace: str | None = field("Namespace of the peer's pods", None, check=checks.dns_label(63), derived="the integration's namespace")
-    cidr: str | None = field("Address block of a peer outside the cluster (instead of labels)", None, check=checks.cidr)
+    cidr: str | None = field("Address block of a peer outside the cluster (instead of labels)", None, check=checks.cidr, when=(("labels", {}), ("namespace", None)))
     port: int | None = field("Port the integration calls on this peer (egress only)", None, check=checks.port, minimum=1, maximum=65535)
 
 
@@ -91,13 +91,13 @@ class Resources:
 class Kubernetes:
     namespace: str | None = field("Namespace to deploy into; never 'default'", None, check=checks.dns_label(63), derived="the integration name")
     replicas: int = field("Number of pods", 2, check=lambda v: None if 1 <= v <= 100 else "is not a replica count (1-100)", minimum=1, maximum=100)
-    resources: Resources = field("Requests and limits for the container", factory=Resources)
-    create_namespace: bool = field("Write a Namespace that enforces the restricted Pod Security Standard", True)
-    default_deny: bool = field("Write a namespace-wide default-deny NetworkPolicy", True)
-    external_secrets: bool = field("Write an ExternalSecret (External Secrets Operator) instead of Secret instructions", False)
-    external_store: str | None = field("Name of the External Secrets Operator store that holds the values (with external_secrets)", None, check=checks.dns_label(63))
-    external_store_kind: Literal["SecretStore", "ClusterSecretStore"] = field("Kind of that store", "SecretStore")
-    external_key: str | None = field("Key of the entry in the store whose properties are the values, one per secret name", None, check=checks.relative_path, derived="the integration name")
+    resources: Resources = field("Requests and limits for the container", factory=Resources, advanced=True)
+    create_namespace: bool = field("Write a Namespace that enforces the restricted Pod Security Standard", True, advanced=True)
+    default_deny: bool = field("Write a namespace-wide default-deny NetworkPolicy", True, advanced=True)
+    external_secrets: bool = field("Write an ExternalSecret (External Secrets Operator) instead of Secret instructions", False, advanced=True)
+    external_store: str | None = field("Name of the External Secrets Operator store that holds the values (with external_secrets)", None, check=checks.dns_label(63), advanced=True)
+    external_store_kind: Literal["SecretStore", "ClusterSecretStore"] = field("Kind of that store", "SecretStore", advanced=True)
+    external_key: str | None = field("Key of the entry in the store whose properties are the values, one per secret name", None, check=checks.relative_path, derived="the integration name", advanced=True)
 
 
 @dataclass(frozen=True)
@@ -132,15 +132,15 @@ class Integration:
     image: Image = field("Container image of the integration", factory=Image)
     service: Service = field("The integration's listener", factory=Service)
     metrics: Metrics = field("Prometheus metrics", factory=Metrics)
-    ingress: list[Peer] = field("Who may call the integration", factory=tuple)
+    ingress: list[Peer] = field("Who may call the integration", factory=tuple, omit=("port",))
     egress: list[Peer] = field("What the integration calls", factory=tuple)
     secrets: list[str] = field("Names of secret configurables (values are never asked for or written)", factory=tuple, each=checks.secret_name)
-    config: Config = field("Ballerina configurables", factory=Config)
-    docker: Docker = field("Container image build settings", factory=Docker)
-    kubernetes: Kubernetes = field("Kubernetes settings", factory=Kubernetes)
-    systemd: Systemd = field("systemd settings", factory=Systemd)
-    jvm: Jvm = field("JVM settings", factory=Jvm)
-    targets: list[Literal["docker", "kubernetes", "systemd"]] = field("Artefact sets to generate", factory=lambda: ("docker",))
+    config: Config = field("Ballerina configurables", factory=Config, advanced=True)
+    docker: Docker = field("Container image build settings", factory=Docker, when=(("targets", "docker"),))
+    kubernetes: Kubernetes = field("Kubernetes settings", factory=Kubernetes, when=(("targets", "kubernetes"),))
+    systemd: Systemd = field("systemd settings", factory=Systemd, when=(("targets", "systemd"),))
+    jvm: Jvm = field("JVM settings", factory=Jvm, advanced=True)
+    targets: list[Literal["docker", "kubernetes", "systemd"]] = field("Artefact sets to generate", factory=lambda: ("docker",), check=lambda v: None if v else "is empty; choose at least one target")
 
 
 def cross_check(m: Integration) -> list[tuple[str, str]]:
