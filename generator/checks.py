@@ -13,6 +13,8 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 
+from .errors import ValueHidden
+
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 IDENTIFIER = r"^[A-Za-z][A-Za-z0-9_]*$"
 _LABEL_NAME = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
@@ -37,6 +39,13 @@ def dns_label(max_len: int):
         return None
 
     return check
+
+
+def system_user(value: str) -> str | None:
+    """A name systemd-sysusers accepts in strict mode and that cannot be mistaken for a UID or for root."""
+    if value == "root" or not re.match(r"^[a-z][-a-z0-9]{0,31}$", value) or value.endswith("-"):
+        return "is not a system user name (lower-case letters, digits and '-', starting with a letter, at most 32 characters, not root)"
+    return None
 
 
 def identifier(value: str) -> str | None:
@@ -133,5 +142,5 @@ def looks_like_secret_value(text: str) -> bool:
 
 def secret_name(value: str) -> str | None:
     if looks_like_secret_value(value):
-        return "looks like a secret value; give the configurable's name (e.g. dbPassword), never the secret itself"
+        return ValueHidden("looks like a secret value; give the configurable's name (e.g. dbPassword), never the secret itself")
     return identifier(value)

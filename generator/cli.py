@@ -19,6 +19,8 @@ COMMANDS = {
     "generate": "Render the artefacts of one integration (or a batch) into an output folder",
     "schema": "Print the JSON Schema of an answers file",
     "presets": "List the shipped presets",
+    "init": "Scaffold an integration interactively: answer questions, review, write answers and artefacts",
+    "regenerate": "Re-render output folders after an upgrade, merging hand edits; --check reports drift for CI",
 }
 
 

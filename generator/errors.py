@@ -35,6 +35,15 @@ class UserError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class ValueHidden(str):
+    """A validator's reason that must not echo the value: it may be a pasted secret (CI logs are read widely)."""
+
+
+def say(value: object, why: str) -> str:
+    """'<value> <why>', or '<why>' alone with the value hidden when the validator asks for it."""
+    return f"(value hidden) {why}" if isinstance(why, ValueHidden) else f"{show(value)} {why}"
+
+
 def show(value: object) -> str:
     """Render a user value for a message: short, one line, never multi-line."""
     if isinstance(value, bool):

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import MISSING
 from typing import Any, Literal, Union, get_args, get_origin
 
-from .errors import Problem, show
+from .errors import Problem, show, say
 
 Check = Callable[[Any], "str | None"]
 
@@ -37,6 +37,10 @@ class Spec:
     pattern: str | None = None
     derived: str | None = None  # how a None default is filled in, for docs and schema
     ask: bool = True  # offered by the wizard
+    # The wizard (generator.questions) reads the rest; validation and the schema ignore them.
+    advanced: bool = False  # asked only when the user opts into advanced settings
+    when: tuple[tuple[str, Any], ...] = ()  # asked only if each (key, value) holds; key is a sibling, or '/a.b' from the root
+    omit: tuple[str, ...] = ()  # for a list of mappings: item fields not asked in this list
 
 
 def field(help: str, default: Any = MISSING, *, factory: Any = MISSING, **spec: Any) -> Any:
@@ -71,12 +75,32 @@ def is_required(f: dataclasses.Field) -> bool:
     return f.default is MISSING and f.default_factory is MISSING
 
 
+def default_of(f: dataclasses.Field) -> Any:
+    """The value a field has when no input sets it (None for a derived default)."""
+    if f.default_factory is not MISSING:
+        return f.default_factory()
+    return None if f.default is MISSING else f.default
+
+
+def read_field(f: dataclasses.Field, tp: Any, raw: Any, path: str) -> tuple[Any, list[Problem]]:
+    """One field's value from one answer (the wizard), read and checked exactly as in a whole answers file."""
+    builder = Builder(lambda _path: "answer")
+    value = builder.field_value(f, tp, raw, path)
+    return value, builder.problems
+
+
 def _optional_inner(tp: Any) -> Any | None:
     if get_origin(tp) in (Union, types.UnionType):
         args = [a for a in get_args(tp) if a is not type(None)]
         if len(args) == 1 and len(get_args(tp)) == 2:
             return args[0]
     return None
+
+
+def bare_type(tp: Any) -> Any:
+    """`X | None` is X; other types are themselves."""
+    inner = _optional_inner(tp)
+    return tp if inner is None else inner
 
 
 def _scalar_union(tp: Any) -> tuple[type, ...] | None:
@@ -137,29 +161,18 @@ class Builder:
             key = key_of(f)
             sub = f"{path}.{key}" if path else key
             if key in data:
-                value = self.value(tp, data[key], sub)
+                raw = data[key]
             elif is_required(f):
                 self.problems.append(Problem("missing", sub, f"is required ({spec_of(f).help}); pass --set {sub}=VALUE or add it to an answers file"))
                 continue
             elif dataclasses.is_dataclass(tp):
-                value = self.build(tp, {}, sub)
+                raw = {}
             else:
                 continue
-            if value is None and _optional_inner(tp) is None and key in data:
+            before = len(self.problems)
+            value = self.field_value(f, tp, raw, sub)
+            if len(self.problems) > before:
                 continue
-            spec = spec_of(f)
-            if value is not None and not _has_broken(value):
-                if spec.each is not None:
-                    bad = [(i, v, spec.each(v)) for i, v in enumerate(value)]
-                    for i, v, why in bad:
-                        if why:
-                            self.problem(f"{sub}[{i}]", f"{show(v)} {why}")
-                    if any(why for _, _, why in bad):
-                        continue
-                why = spec.check(value) if spec.check is not None else None
-                if why:
-                    self.problem(sub, f"{show(value)} {why}")
-                    continue
             values[f.name] = value
         if self.problems:
             return _Broken()
@@ -167,6 +180,23 @@ class Builder:
             return cls(**values)
         except TypeError:
             return _Broken()
+
+    def field_value(self, f: dataclasses.Field, tp: Any, raw: Any, path: str) -> Any:
+        """One field's value: read by its type, then checked by its validators (problems recorded)."""
+        value = self.value(tp, raw, path)
+        spec = spec_of(f)
+        if value is None or _has_broken(value):
+            return value
+        if spec.each is not None:
+            bad = [(i, item, why) for i, item in enumerate(value) if (why := spec.each(item))]
+            for i, item, why in bad:
+                self.problem(f"{path}[{i}]", say(item, why))
+            if bad:
+                return value
+        why = spec.check(value) if spec.check is not None else None
+        if why:
+            self.problem(path, say(value, why))
+        return value
 
     def value(self, tp: Any, raw: Any, path: str) -> Any:
         inner = _optional_inner(tp)

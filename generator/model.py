@@ -20,10 +20,16 @@ from .fields import field
 SCHEMA_VERSION = 1
 SUPPORTED_TARGETS = ("docker", "kubernetes", "systemd")
 #: Targets whose modules exist in this build; the others stop with "not supported yet".
-BUILT_TARGETS = ("docker",)
+BUILT_TARGETS = ("docker", "kubernetes", "systemd")
 #: JEP 486 (JDK 24) removed the ability to enable the Security Manager: the flag aborts start-up.
 LAST_JDK_WITH_SECURITY_MANAGER = 23
 RUNTIME_UID = 10001
+#: Memory the JVM needs outside the heap (metaspace, code cache, thread stacks, direct buffers) in a pod.
+NON_HEAP_MINIMUM_MI = 64
+#: Ephemeral storage a pod needs at least: the GC-log volume plus room for /tmp and container logs.
+EPHEMERAL_MINIMUM_MI = 128
+#: Namespaces an integration must never be deployed into.
+RESERVED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 Scalar = str | int | float | bool
 
@@ -32,16 +38,16 @@ Scalar = str | int | float | bool
 class Image:
     name: str | None = field("Image repository of the integration (registry/path)", None, check=checks.image_name, derived="the integration name")
     tag: str = field("Image tag of the integration; never 'latest'", "0.1.0", check=checks.image_tag)
-    digest: str | None = field("Image digest (sha256:...); when set, Kubernetes pulls by digest", None, check=checks.digest)
-    base: str | None = field("Base image (name:tag) with a Java runtime", None, check=checks.image_ref, derived="eclipse-temurin:<jdk>-jre-noble")
-    base_digest: str | None = field("Digest that pins the base image (sha256:...)", None, check=checks.digest)
+    digest: str | None = field("Image digest (sha256:...); when set, Kubernetes pulls by digest", None, check=checks.digest, advanced=True)
+    base: str | None = field("Base image (name:tag) with a Java runtime", None, check=checks.image_ref, derived="eclipse-temurin:<jdk>-jre-noble", advanced=True)
+    base_digest: str | None = field("Digest that pins the base image (sha256:...)", None, check=checks.digest, advanced=True)
 
 
 @dataclass(frozen=True)
 class Service:
     port: int = field("Port the integration's listener serves on; not a product default", 9443, check=checks.port, minimum=1, maximum=65535)
     tls: bool = field("The listener serves HTTPS (the seeds require TLS on every listener)", True)
-    health_path: str = field("HTTP path that answers 200 when the service is healthy", "/health", check=lambda v: None if v.startswith("/") and checks.relative_path(v[1:] or "x") is None else "is not a URL path (like /health)")
+    health_path: str = field("HTTP path that answers 200 when the service is healthy", "/health", check=lambda v: None if v.startswith("/") and checks.relative_path(v[1:] or "x") is None else "is not a URL path (like /health)", advanced=True)
 
 
 @dataclass(frozen=True)
@@ -53,8 +59,8 @@ class MetricsFrom:
 @dataclass(frozen=True)
 class Metrics:
     enabled: bool = field("Expose Prometheus metrics", False)
-    port: int = field("Metrics listener port", 9797, check=checks.port, minimum=1, maximum=65535)
-    from_: MetricsFrom = field("Who may scrape the metrics port (Kubernetes); empty means only local access", factory=MetricsFrom)
+    port: int = field("Metrics listener port", 9797, check=checks.port, minimum=1, maximum=65535, when=(("enabled", True),))
+    from_: MetricsFrom = field("Who may scrape the metrics port (Kubernetes); empty means only local access", factory=MetricsFrom, when=(("enabled", True), ("/targets", "kubernetes")), advanced=True)
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,7 @@ class Peer:
     name: str = field("Name of the peer, used in policy names", check=checks.dns_label(40))
     labels: Mapping[str, str] = field("Pod labels of the peer", factory=dict, check=checks.labels)
     namespace: str | None = field("Namespace of the peer's pods", None, check=checks.dns_label(63), derived="the integration's namespace")
-    cidr: str | None = field("Address block of a peer outside the cluster (instead of labels)", None, check=checks.cidr)
+    cidr: str | None = field("Address block of a peer outside the cluster (instead of labels)", None, check=checks.cidr, when=(("labels", {}), ("namespace", None)))
     port: int | None = field("Port the integration calls on this peer (egress only)", None, check=checks.port, minimum=1, maximum=65535)
 
 
@@ -85,16 +91,23 @@ class Resources:
 class Kubernetes:
     namespace: str | None = field("Namespace to deploy into; never 'default'", None, check=checks.dns_label(63), derived="the integration name")
     replicas: int = field("Number of pods", 2, check=lambda v: None if 1 <= v <= 100 else "is not a replica count (1-100)", minimum=1, maximum=100)
-    resources: Resources = field("Requests and limits for the container", factory=Resources)
-    create_namespace: bool = field("Write a Namespace that enforces the restricted Pod Security Standard", True)
-    default_deny: bool = field("Write a namespace-wide default-deny NetworkPolicy", True)
-    external_secrets: bool = field("Write an ExternalSecret instead of Secret instructions", False)
+    resources: Resources = field("Requests and limits for the container", factory=Resources, advanced=True)
+    create_namespace: bool = field("Write a Namespace that enforces the restricted Pod Security Standard", True, advanced=True)
+    default_deny: bool = field("Write a namespace-wide default-deny NetworkPolicy", True, advanced=True)
+    external_secrets: bool = field("Write an ExternalSecret (External Secrets Operator) instead of Secret instructions", False, advanced=True)
+    external_store: str | None = field("Name of the External Secrets Operator store that holds the values (with external_secrets)", None, check=checks.dns_label(63), advanced=True)
+    external_store_kind: Literal["SecretStore", "ClusterSecretStore"] = field("Kind of that store", "SecretStore", advanced=True)
+    external_key: str | None = field("Key of the entry in the store whose properties are the values, one per secret name", None, check=checks.relative_path, derived="the integration name", advanced=True)
 
 
 @dataclass(frozen=True)
 class Systemd:
-    user: str | None = field("System user the service runs as (never root)", None, check=lambda v: None if v != "root" and checks.dns_label(32)(v) is None else "is not a system user name (lower-case, at most 32 characters, not root)", derived="the integration name")
+    user: str | None = field("System user the service runs as (never root)", None, check=checks.system_user, derived="the integration name")
     install_dir: str | None = field("Directory the jar and its files are installed into", None, check=checks.absolute_path, derived="/opt/<name>")
+    java: str = field("Absolute path of the java binary the unit runs (a JDK of the release in jdk)", "/usr/bin/java", check=checks.absolute_path)
+    memory_max: str = field("MemoryMax= of the unit; the JVM heap is max_ram_percentage of it", "1Gi", check=checks.memory)
+    tasks_max: int = field("TasksMax= of the unit: threads the JVM may start (GC, JIT and request threads)", 1024, check=lambda v: None if 64 <= v <= 65536 else "is not a task limit (64-65536; a JVM needs dozens of threads)", minimum=64, maximum=65536)
+    limit_nofile: int = field("LimitNOFILE= of the unit: open files and sockets", 65536, check=lambda v: None if 1024 <= v <= 1048576 else "is not a file limit (1024-1048576)", minimum=1024, maximum=1048576)
 
 
 @dataclass(frozen=True)
@@ -119,15 +132,15 @@ class Integration:
     image: Image = field("Container image of the integration", factory=Image)
     service: Service = field("The integration's listener", factory=Service)
     metrics: Metrics = field("Prometheus metrics", factory=Metrics)
-    ingress: list[Peer] = field("Who may call the integration", factory=tuple)
+    ingress: list[Peer] = field("Who may call the integration", factory=tuple, omit=("port",))
     egress: list[Peer] = field("What the integration calls", factory=tuple)
     secrets: list[str] = field("Names of secret configurables (values are never asked for or written)", factory=tuple, each=checks.secret_name)
-    config: Config = field("Ballerina configurables", factory=Config)
-    docker: Docker = field("Container image build settings", factory=Docker)
-    kubernetes: Kubernetes = field("Kubernetes settings", factory=Kubernetes)
-    systemd: Systemd = field("systemd settings", factory=Systemd)
-    jvm: Jvm = field("JVM settings", factory=Jvm)
-    targets: list[Literal["docker", "kubernetes", "systemd"]] = field("Artefact sets to generate", factory=lambda: ("docker",))
+    config: Config = field("Ballerina configurables", factory=Config, advanced=True)
+    docker: Docker = field("Container image build settings", factory=Docker, when=(("targets", "docker"),))
+    kubernetes: Kubernetes = field("Kubernetes settings", factory=Kubernetes, when=(("targets", "kubernetes"),))
+    systemd: Systemd = field("systemd settings", factory=Systemd, when=(("targets", "systemd"),))
+    jvm: Jvm = field("JVM settings", factory=Jvm, advanced=True)
+    targets: list[Literal["docker", "kubernetes", "systemd"]] = field("Artefact sets to generate", factory=lambda: ("docker",), check=lambda v: None if v else "is empty; choose at least one target")
 
 
 def cross_check(m: Integration) -> list[tuple[str, str]]:
@@ -144,8 +157,12 @@ def cross_check(m: Integration) -> list[tuple[str, str]]:
         out.append(("targets", "lists a target twice"))
     if m.metrics.enabled and m.metrics.port == m.service.port:
         out.append(("metrics.port", f"{m.metrics.port} is the service port; choose another"))
-    if m.kubernetes.namespace == "default":
-        out.append(("kubernetes.namespace", "'default' is not allowed: give the integration its own namespace"))
+    if m.kubernetes.namespace in RESERVED_NAMESPACES:
+        out.append(("kubernetes.namespace", f"{m.kubernetes.namespace!r} is not allowed: give the integration its own namespace"))
+    elif "kubernetes" in m.targets and not m.kubernetes.namespace and m.name in RESERVED_NAMESPACES:
+        out.append(("name", f"{m.name!r} is not allowed as the namespace (kubernetes.namespace defaults to the name): set kubernetes.namespace"))
+    if "kubernetes" in m.targets:
+        out.extend(_kubernetes_checks(m))
     for key in m.config.values:
         if checks.identifier(key):
             out.append((f"config.values.{key}", f"{key!r} is not a Ballerina configurable name"))
@@ -168,8 +185,25 @@ def cross_check(m: Integration) -> list[tuple[str, str]]:
                 out.append((f"{where}.port", "is required for an egress peer"))
             if kind == "ingress" and p.port is not None:
                 out.append((f"{where}.port", "is not used for ingress peers: they call service.port"))
+    if "systemd" in m.targets and not m.systemd.user and checks.system_user(m.name[:32]):
+        out.append(("systemd.user", f"is needed: the integration name {m.name!r} {checks.system_user(m.name[:32])}"))
     if len(set(m.secrets)) != len(m.secrets):
         out.append(("secrets", "lists a name twice"))
+    return out
+
+
+def _kubernetes_checks(m: Integration) -> list[tuple[str, str]]:
+    """Pod-level rules: a heap that leaves the JVM room, storage for logs and tmp, a store for ExternalSecrets."""
+    out: list[tuple[str, str]] = []
+    k = m.kubernetes
+    memory_mi = checks.memory_bytes(k.resources.memory) / 2**20
+    non_heap = memory_mi * (1 - m.jvm.max_ram_percentage / 100)
+    if non_heap < NON_HEAP_MINIMUM_MI:
+        out.append(("kubernetes.resources.memory", f"{k.resources.memory} with jvm.max_ram_percentage {m.jvm.max_ram_percentage:g} leaves {non_heap:.0f}Mi outside the heap; the JVM needs at least {NON_HEAP_MINIMUM_MI}Mi there (metaspace, code cache, threads) or the pod is OOM-killed: raise the memory or lower the percentage"))
+    if checks.memory_bytes(k.resources.ephemeral_storage) < EPHEMERAL_MINIMUM_MI * 2**20:
+        out.append(("kubernetes.resources.ephemeral_storage", f"{k.resources.ephemeral_storage} is below {EPHEMERAL_MINIMUM_MI}Mi: the pod needs 64Mi for rotated GC logs plus room for /tmp and container logs"))
+    if k.external_secrets and m.secrets and not k.external_store:
+        out.append(("kubernetes.external_store", "is required with kubernetes.external_secrets: name the SecretStore that holds the values"))
     return out
 
 
@@ -182,7 +216,7 @@ def resolve(m: Integration) -> Integration:
         artifact=m.artifact or f"target/bin/{module}.jar",
         image=replace(m.image, name=m.image.name or m.name, base=m.image.base or f"eclipse-temurin:{m.jdk}-jre-noble"),
         config=replace(m.config, module=module),
-        kubernetes=replace(m.kubernetes, namespace=m.kubernetes.namespace or m.name),
+        kubernetes=replace(m.kubernetes, namespace=m.kubernetes.namespace or m.name, external_key=m.kubernetes.external_key or m.name),
         systemd=replace(m.systemd, user=m.systemd.user or m.name[:32], install_dir=m.systemd.install_dir or f"/opt/{m.name}"),
         ingress=tuple(replace(p, namespace=p.namespace if (p.namespace or p.cidr) else (m.kubernetes.namespace or m.name)) for p in m.ingress),
         egress=tuple(replace(p, namespace=p.namespace if (p.namespace or p.cidr) else (m.kubernetes.namespace or m.name)) for p in m.egress),

@@ -12,6 +12,7 @@ from pathlib import Path
 from . import __version__
 from .errors import UserError
 from .fields import Builder, to_data
+from .fingerprint import render_fingerprint
 from .load import Layers, load_inputs
 from .model import SCHEMA_VERSION, Integration, problems_for, resolve
 from .plan import TargetPlan, plan
@@ -42,9 +43,10 @@ class Rendered:
 def render(model: Integration) -> Rendered:
     resolved = resolve(model)
     target_plan = plan(resolved)
-    state = state_for(__version__, SCHEMA_VERSION, target_plan.files)
+    answers = answers_yaml(to_data(model))
+    state = state_for(__version__, SCHEMA_VERSION, target_plan.files, render_fingerprint(answers))
     desired: Desired = {f.path: (f.content, f.mode) for f in target_plan.files}
-    desired.update(state_files(state, target_plan.files, answers_yaml(to_data(model))))
+    desired.update(state_files(state, target_plan.files, answers))
     return Rendered(model, resolved, target_plan, desired)
 
 

@@ -31,11 +31,15 @@ class State:
     version: str = ""
     schema_version: int = 0
     files: dict[str, FileRecord] = field(default_factory=dict)
+    #: Digest of hardgen's code and templates and of answers.yaml when every base/ file was rendered
+    #: from them; empty when not (a conflict kept an older base). Lets `regenerate --check` skip rendering.
+    fingerprint: str = ""
 
     def to_json(self) -> bytes:
         data = {
             "hardgen_version": self.version,
             "schema_version": self.schema_version,
+            "fingerprint": self.fingerprint,
             "files": {p: {"mode": f"{r.mode:04o}"} for p, r in sorted(self.files.items())},
         }
         return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
@@ -44,7 +48,7 @@ class State:
     def from_json(cls, raw: bytes) -> State:
         data = json.loads(raw)
         files = {p: FileRecord(int(r["mode"], 8)) for p, r in data.get("files", {}).items()}
-        return cls(data.get("hardgen_version", ""), int(data.get("schema_version", 0)), files)
+        return cls(data.get("hardgen_version", ""), int(data.get("schema_version", 0)), files, str(data.get("fingerprint", "")))
 
 
 def read_state(out_dir: Path) -> State | None:
@@ -89,8 +93,8 @@ def state_files(state: State, plan_files, answers: bytes) -> dict[str, tuple[byt
     return out
 
 
-def state_for(version: str, schema_version: int, plan_files) -> State:
-    return State(version, schema_version, {f.path: FileRecord(f.mode) for f in plan_files})
+def state_for(version: str, schema_version: int, plan_files, fingerprint: str = "") -> State:
+    return State(version, schema_version, {f.path: FileRecord(f.mode) for f in plan_files}, fingerprint)
 
 
 def answers_yaml(data: dict[str, Any]) -> bytes:

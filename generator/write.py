@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .errors import Problem, UserError
-from .state import STATE_DIR, State, is_unchanged
+from .state import BASE_DIR, STATE_DIR, State, is_unchanged
 
 Desired = dict[str, tuple[bytes, int]]
 
@@ -105,8 +105,25 @@ def plan_writes(out_dir: Path, desired: Desired, previous: State | None, force: 
 def write_output(out_dir: Path, desired: Desired, previous: State | None, *, force: bool = False, label: str = "--output") -> WriteResult:
     changes, unchanged, removed, kept = plan_writes(out_dir, desired, previous, force, label)
     result = WriteResult(written=sorted(changes), unchanged=unchanged, removed=removed, kept=kept)
-    if not changes and not removed:
-        return result
+    bases = [f"{STATE_DIR}/{BASE_DIR}/{rel}" for rel in removed]
+    apply_changes(out_dir, changes, removed + [b for b in bases if (out_dir / b).is_file()], label=label)
+    return result
+
+
+def apply_changes(out_dir: Path, changes: Desired, remove: list[str], *, label: str = "--output") -> None:
+    """Write contents a caller already decided on (staged, then renamed into place) and delete `remove`.
+
+    `hardgen regenerate` decides per file (replace, merge, keep) and hands the
+    outcome here, so the safety rules stay in one place: paths stay inside the
+    folder, no component may be a symlink, the planned mode is set exactly.
+    """
+    if not changes and not remove:
+        return
+    for rel in [*changes, *remove]:
+        check_rel(rel)
+        _no_symlink_on_the_way(out_dir, rel, label)
+    if out_dir.is_symlink():
+        raise UserError(Problem(label, "", f"{out_dir} is a symbolic link; give the real folder"))
     fresh = not out_dir.exists()
     parent = out_dir.parent if fresh else out_dir
     parent.mkdir(parents=True, exist_ok=True)
@@ -122,22 +139,19 @@ def write_output(out_dir: Path, desired: Desired, previous: State | None, *, for
         if fresh:
             os.chmod(stage, 0o755)
             os.rename(stage, out_dir)
-            return result
+            return
         for rel in changes:
             target = _no_symlink_on_the_way(out_dir, rel, label)
             _make_dirs(out_dir, target.parent, label)
             os.replace(stage / rel, target)
-        for rel in removed:
-            (out_dir / rel).unlink()
-            base = out_dir / STATE_DIR / "base" / rel
-            if base.is_file() and not base.is_symlink():
-                base.unlink()
-            _prune_empty(out_dir, (out_dir / rel).parent)
-            _prune_empty(out_dir, base.parent)
+        for rel in remove:
+            path = out_dir / rel
+            if path.is_file() and not path.is_symlink():
+                path.unlink()
+            _prune_empty(out_dir, path.parent)
     finally:
         if stage.exists():
             shutil.rmtree(stage, ignore_errors=True)
-    return result
 
 
 def _write_new(path: Path, content: bytes, mode: int) -> None:

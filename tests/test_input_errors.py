@@ -19,7 +19,7 @@ CASES = {
     "bad name": ("", ["name=Orders_Service"], "--set: name: 'Orders_Service' is not a DNS-1123 label"),
     "security manager on 25": ("", ["jdk=25", "jvm.security_manager=true"], "--set: jvm.security_manager: true is not possible on JDK 25: since JDK 24 (JEP 486)"),
     "mi not yet": ("", ["runtime=mi"], "--set: runtime: 'mi' (Micro Integrator) is not supported yet"),
-    "secret value pasted as a name": ("secrets: [dbPassword, 'xK9vQ2mW7rT4yB8nL3pZ6sD1']\n", [], "answers.yaml: secrets[1]: 'xK9vQ2mW7rT4yB8nL3pZ6sD1' looks like a secret value"),
+    "secret value pasted as a name": ("secrets: [dbPassword, 'xK9vQ2mW7rT4yB8nL3pZ6sD1']\n", [], "answers.yaml: secrets[1]: (value hidden) looks like a secret value"),
     "flag that escapes its line": ("", ["jvm.extra_flags=[\"-Dx=1\\n-Dy=2\"]"], "--set: jvm.extra_flags[0]:"),
     "latest tag": ("image:\n  tag: latest\n", [], "answers.yaml: image.tag: 'latest' is not allowed"),
     "secret-looking config value": ("config:\n  values:\n    dbPassword: hunter2\n", [], "answers.yaml: config.values.dbPassword: 'dbPassword' looks like a secret"),
@@ -42,6 +42,7 @@ def test_bad_input_exits_2_with_one_clear_line_and_leaves_output_untouched(hardg
     assert r.returncode == 2, r.stdout + r.stderr
     assert expected in r.stderr
     assert "Traceback" not in r.stderr
+    assert "xK9vQ2mW7rT4yB8nL3pZ6sD1" not in r.stderr  # a pasted secret is never echoed
     assert all(line.count(": ") >= 1 for line in r.stderr.splitlines())
     assert tree(tmp_path / "deploy") == before
 

@@ -1,9 +1,9 @@
 """Real JVMs 17, 21 and 25 accept every options file hardgen writes, without a single warning.
 
 The options file points GC logs at the image's log directory and the policy at
-the image's app directory, so the test lays those paths out on this machine
-(as root, removing what it created) and runs `java @file` exactly as the
-image's ENTRYPOINT does.
+the image's app directory, so the test lays those paths out in a private mount
+namespace and runs `java @/app/jvm/java.options` exactly as the image's
+ENTRYPOINT does.
 """
 
 from __future__ import annotations
@@ -54,30 +54,48 @@ CASES = _jvm_cases()
 
 
 @pytest.fixture(scope="module")
-def image_layout(tmp_path_factory):
-    """/app as the image has it: app.jar (a tiny program), jvm/, logs/ — created only where missing."""
-    if os.geteuid() != 0:
-        pytest.skip("needs root to lay out /app like the image")
+def hello_jar(tmp_path_factory) -> Path:
+    """A tiny program that writes into the log folder, as the integration's jar."""
     build = tmp_path_factory.mktemp("hello")
     (build / "Hello.java").write_text(HELLO)
     subprocess.run([require_javac(), "--release", "17", "-d", str(build), str(build / "Hello.java")], check=True)
     (build / "manifest.txt").write_text("Main-Class: Hello\n")
-    jar = Path(require_javac()).with_name("jar")
-    created = []
-    for d in (CONTAINER.app_dir, CONTAINER.log_dir, f"{CONTAINER.app_dir}/jvm"):
-        if not os.path.exists(d):
-            os.makedirs(d)
-            created.append(d)
-    assert not os.path.exists(CONTAINER.jar), "refusing to replace an existing /app/app.jar"
-    subprocess.run([str(jar), "cfm", CONTAINER.jar, str(build / "manifest.txt"), "-C", str(build), "Hello.class"], check=True)
-    yield Path(CONTAINER.app_dir)
-    os.remove(CONTAINER.jar)
-    for d in reversed(created):
-        shutil.rmtree(d, ignore_errors=True)
+    jar = build / "app.jar"
+    subprocess.run([str(Path(require_javac()).with_name("jar")), "cfm", str(jar), str(build / "manifest.txt"), "-C", str(build), "Hello.class"], check=True)
+    return jar
 
 
-def _run(java: str, options: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([java, f"@{options}", *args], capture_output=True, text=True, timeout=120)
+@pytest.fixture
+def image_layout(hello_jar, tmp_path):
+    """Runs java with /app laid out as in the image, in a private mount namespace (a tmpfs over /app).
+
+    Nothing on the host changes but an empty /app mount point, and parallel test runs cannot collide.
+    """
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("needs root and unshare(1) to lay out /app like the image")
+    os.makedirs(CONTAINER.app_dir, exist_ok=True)
+
+    def run(java: str, options: bytes, policy: bytes | None, *args: str) -> subprocess.CompletedProcess:
+        stage = tmp_path / "stage"
+        shutil.rmtree(stage, ignore_errors=True)
+        stage.mkdir()
+        shutil.copy(hello_jar, stage / "app.jar")
+        (stage / "java.options").write_bytes(options)
+        if policy is not None:
+            (stage / "security.policy").write_bytes(policy)
+        script = (
+            f"mount -t tmpfs tmpfs {CONTAINER.app_dir} && mkdir -p {CONTAINER.log_dir} {CONTAINER.app_dir}/jvm"
+            f" && cp \"$1/app.jar\" {CONTAINER.jar} && cp \"$1/java.options\" {CONTAINER.jvm_options}"
+            f" && {{ [ ! -f \"$1/security.policy\" ] || cp \"$1/security.policy\" {CONTAINER.security_policy}; }}"
+            " && shift && exec \"$@\""
+        )
+        return subprocess.run(
+            ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", str(stage),
+             java, f"@{CONTAINER.jvm_options}", *args],
+            capture_output=True, text=True, timeout=120,
+        )
+
+    return run
 
 
 def _unexpected(stderr: str) -> list[str]:
@@ -85,33 +103,23 @@ def _unexpected(stderr: str) -> list[str]:
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_options_file_is_accepted_by_its_jvm_without_warnings(image_layout, tmp_path, case):
+def test_options_file_is_accepted_by_its_jvm_without_warnings(image_layout, case):
     jdk, options, policy = CASES[case]
-    opts = tmp_path / "java.options"
-    opts.write_bytes(options)
-    if policy:
-        Path(CONTAINER.security_policy).write_bytes(policy)
-    try:
-        version = _run(require_java(jdk), opts, "-version")
-        assert version.returncode == 0, version.stderr
-        assert _unexpected(version.stderr) == []
-        assert f'version "{jdk}' in version.stderr
-        program = _run(require_java(jdk), opts, "-jar", CONTAINER.jar, CONTAINER.log_dir)
-        assert program.returncode == 0, program.stderr
-        assert _unexpected(program.stderr) == []
-        assert f"sm={'true' if policy else 'false'}" in program.stdout  # the policy lets it write logs under the SM
-    finally:
-        if policy:
-            os.remove(CONTAINER.security_policy)
+    version = image_layout(require_java(jdk), options, policy, "-version")
+    assert version.returncode == 0, version.stderr
+    assert _unexpected(version.stderr) == []
+    assert f'version "{jdk}' in version.stderr
+    program = image_layout(require_java(jdk), options, policy, "-jar", CONTAINER.jar, CONTAINER.log_dir)
+    assert program.returncode == 0, program.stderr
+    assert _unexpected(program.stderr) == []
+    assert f"sm={'true' if policy else 'false'}" in program.stdout  # the policy lets it write logs under the SM
 
 
 @pytest.mark.parametrize("jdk", JDK_VERSIONS)
-def test_options_without_security_manager_run_on_every_jdk(image_layout, tmp_path, jdk):
+def test_options_without_security_manager_run_on_every_jdk(image_layout, jdk):
     for case, (_, options, policy) in CASES.items():
         if policy is None:
-            opts = tmp_path / f"{case}.options"
-            opts.write_bytes(options)
-            r = _run(require_java(jdk), opts, "-version")
+            r = image_layout(require_java(jdk), options, None, "-version")
             assert r.returncode == 0 and _unexpected(r.stderr) == [], (case, r.stderr)
 
 

@@ -1,0 +1,1 @@
+"""Test-only support code: model fixtures, reviewer tool wrappers and independent checkers."""

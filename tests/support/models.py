@@ -31,6 +31,20 @@ VARIANTS: dict[str, tuple[str, list[str]]] = {
         "ingress=[{name: gateway, labels: {app: gateway}}]",
         "egress=[{name: stock, labels: {app: stock}, namespace: stock, port: 8443}]", "secrets=[stockApiKey]",
     ]),
+    "k8s-external-secrets-metrics": ("kubernetes-restricted", [
+        "name=billing", "service.tls=false", "metrics.enabled=true", "metrics.from={namespace: monitoring}",
+        "secrets=[ledgerKey]", "kubernetes.external_secrets=true", "kubernetes.external_store=vault",
+        "kubernetes.replicas=1", "egress=[{name: ledger, namespace: ledger, labels: {app: ledger}, port: 8080}]",
+    ]),
+    "k8s-secrets-peers-digest": ("kubernetes-restricted", [
+        "name=orders", "secrets=[dbPassword, apiToken]", "image.digest=sha256:" + "ab" * 32, "kubernetes.replicas=3",
+        "ingress=[{name: gw, namespace: edge, labels: {app: gw}}, {name: lb, cidr: 192.168.10.0/24}]",
+        "egress=[{name: db, cidr: 10.20.0.0/16, port: 5432}]",
+    ]),
+    "vm-secrets-cidr-sm-17": ("vm-systemd", [
+        "name=ledger", "jdk=17", "jvm.security_manager=true", "secrets=[dbPassword, apiToken]",
+        "ingress=[{name: lb, cidr: 192.168.10.0/24}]", "egress=[{name: db, cidr: 10.20.0.0/16, port: 5432}]",
+    ]),
 }
 
 

@@ -1,0 +1,108 @@
+"""`hardgen init`: scaffold an integration by answering questions, then write what `generate` would.
+
+The defaults come from `--preset`, then the answers already in the output
+folder (so running `init` again edits rather than restarts), then `--answers`
+and `--set`. The files are rendered and written by the same pipeline as
+`hardgen generate`, and the answers file lands in `DIR/.hardgen/answers.yaml`,
+so `hardgen generate --answers DIR/.hardgen/answers.yaml` replays the run in a
+pipeline byte for byte. Without a terminal it never prompts: it names the
+missing keys and the `generate` command line that passes them.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+DEFAULT_OUTPUT = Path("deploy")
+
+
+def add_arguments(p) -> None:
+    from ..cli import add_input_options
+
+    add_input_options(p)
+    p.add_argument("--output", "-o", type=Path, default=DEFAULT_OUTPUT, metavar="DIR",
+                   help=f"output folder; its .hardgen/answers.yaml, if any, supplies the defaults (default: {DEFAULT_OUTPUT})")
+
+
+def has_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def run(args) -> int:
+    from ..load import load_inputs
+    from ..state import answers_path
+
+    out_dir: Path = args.output
+    existing = answers_path(out_dir)
+    answers = ([existing] if existing.is_file() and not existing.is_symlink() else []) + [Path(a) for a in args.answers]
+    layers = load_inputs(args.preset, answers, args.sets)
+    if args.no_input or not has_terminal():
+        from ..errors import UserError
+
+        raise UserError(no_terminal_problems(layers, args.preset, answers, args.sets, out_dir))
+
+    from ..cli import EXIT_ABORTED
+    from ..pipeline import render
+    from ..state import read_state
+    from ..wizard import confirm, interview
+    from ..write import write_output
+
+    model = interview(layers.data, origin=layers.origin)
+    rendered = render(model)
+    previous = read_state(out_dir)
+    print(summary(rendered, out_dir, previous), flush=True)
+    if not confirm(f"Write these files to {out_dir}?"):
+        print("aborted, nothing written", file=sys.stderr)
+        return EXIT_ABORTED
+    result = write_output(out_dir, rendered.desired, previous)
+    print(f"{out_dir}: {result.summary()}")
+    print(f"Replay in a pipeline: hardgen generate --answers {shlex.quote(str(existing))} --output {shlex.quote(str(out_dir))}")
+    return 0
+
+
+def summary(rendered, out_dir: Path, previous) -> str:
+    """The answers as they will be recorded, and what happens to each file; refuses early what `write` would."""
+    from ..fields import to_data
+    from ..render import dump_yaml
+    from ..state import STATE_DIR, answers_path
+    from ..write import plan_writes
+    from .generate import deploy_dir_warning
+
+    changes, unchanged, _removed, _kept = plan_writes(out_dir, rendered.desired, previous, False, "--output")
+    lines = [f"\nAnswers (recorded in {answers_path(out_dir)}):"]
+    lines += ["  " + line for line in dump_yaml(to_data(rendered.model)).decode().splitlines()]
+    lines.append(f"\nFiles in {out_dir}/:")
+    for f in rendered.plan.files:
+        status = "unchanged" if f.path in unchanged else "changed" if previous and f.path in previous.files else "new"
+        lines.append(f"  {status:9}  {f.mode:04o}  {f.path}")
+    lines.append(f"  {'':9}        {STATE_DIR}/ (the answers, and the state and merge base for hardgen regenerate)")
+    if not changes:
+        lines.append("  (nothing changes)")
+    lines += [w for w in (*rendered.plan.warnings, deploy_dir_warning(rendered, out_dir)) if w]
+    return "\n".join(lines)
+
+
+def no_terminal_problems(layers, presets: list[str], answers: list[Path], sets: list[str], out_dir: Path):
+    """Without a terminal: which required keys are missing, and the `generate` command that passes them."""
+    from ..errors import Problem
+    from ..fields import Builder
+    from ..model import Integration
+
+    builder = Builder(layers.origin)
+    builder.build(Integration, layers.data)
+    missing = [p for p in builder.problems if p.source == "missing"]
+    argv = ["hardgen", "generate"]
+    for preset in presets:
+        argv += ["--preset", preset]
+    for path in answers:
+        argv += ["--answers", str(path)]
+    for item in sets:
+        argv += ["--set", item]
+    for p in missing:
+        argv += ["--set", f"{p.path}=..."]
+    argv += ["--output", str(out_dir)]
+    what = "the missing keys below" if missing else "nothing is missing"
+    how = f"no terminal to ask in (or --no-input), so nothing is asked; {what}: run {shlex.join(argv)}"
+    return [Problem("init", "", how), *missing]

@@ -1,0 +1,158 @@
+"""The systemd target: a sandboxed service unit for an integration on a Linux VM.
+
+Everything lands in `systemd/` of the output so that one folder (plus the jar)
+can be copied to a VM and installed with its `install.sh`:
+
+- `<name>.service`: the unit. A dedicated system user, the JVM started with the
+  VM-layout `java.options`, and the full sandbox of `systemd.exec(5)`; the
+  `systemd-analyze security` exposure stays at or below 1.2 (seed 000: least
+  privilege, restrict listening interfaces; seed 001: never run as root).
+- `<name>.sysusers.conf`, `<name>.tmpfiles.conf`: the user (created by
+  systemd-sysusers, never by a `useradd` line an operator forgets) and the
+  directories with their owners and modes, re-applied at every boot.
+- `java.options`, `Config.toml` (and `security.policy` on request): the shared
+  JVM and Ballerina artefacts rendered for the VM layout.
+- `install.sh`: installs all of it idempotently and refuses an unfilled secrets file.
+
+Secrets reach the JVM only as a systemd credential (`LoadCredential=` from a
+root-only file): the service reads them from its private credentials directory
+(`%d`), never from `Environment=` (visible in `systemctl show`) or a file it
+could change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ..layout import systemd_layout
+from ..model import Integration, Peer
+from ..plan import MODE_FILE, MODE_SCRIPT, TargetPlan
+from ..render import render_template
+from . import ballerina, jvm
+
+OUT = "systemd"
+#: Ports below this need CAP_NET_BIND_SERVICE.
+FIRST_UNPRIVILEGED_PORT = 1024
+#: The JVM is a general-purpose system service: start from systemd's @system-service allow-list and
+#: take away what it never needs. Blocked calls fail with EPERM (SystemCallErrorNumber=) instead of
+#: killing the JVM, so an optional call (setrlimit for MaxFDLimit, thread priorities) degrades gracefully.
+SYSCALL_DENY = ("@clock", "@cpu-emulation", "@debug", "@module", "@mount", "@obsolete", "@privileged", "@raw-io", "@reboot", "@resources", "@swap")
+LOCALHOST = "localhost"
+
+
+def unit_name(model: Integration) -> str:
+    return f"{model.name}.service"
+
+
+def systemd_memory(quantity: str) -> str:
+    """Kubernetes-style 512Mi as systemd's 512M (systemd's K/M/G/T are powers of 1024)."""
+    return quantity[:-1]
+
+
+def privileged_ports(model: Integration) -> list[int]:
+    ports = [model.service.port] + ([model.metrics.port] if model.metrics.enabled else [])
+    return sorted(p for p in ports if p < FIRST_UNPRIVILEGED_PORT)
+
+
+@dataclasses.dataclass(frozen=True)
+class AddressPolicy:
+    """The unit's IP firewall (IPAddressDeny=/IPAddressAllow=, a cgroup BPF filter on both directions)."""
+
+    deny_all: bool
+    allow: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+def address_policy(model: Integration) -> AddressPolicy:
+    """Allow-list the declared address blocks once any egress peer is an address block.
+
+    systemd filters by remote address, for traffic in both directions, and cannot
+    name ports. A peer given by pod labels has no address on a VM: while egress
+    has no address blocks the unit cannot restrict egress at all and leaves the
+    network open (the sandbox still scores below 1.2); once it has, everything not
+    allowed is dropped, so label peers become unreachable and callers must be
+    listed in ingress[] by cidr. Localhost stays allowed (a local proxy, resolver
+    or metrics scraper).
+    """
+    deny_all = any(p.cidr for p in model.egress)
+    allow = sorted({p.cidr for p in (*model.ingress, *model.egress) if p.cidr}, key=_cidr_key)
+    warnings = []
+    for kind, peers in (("ingress", model.ingress), ("egress", model.egress)):
+        for i, p in enumerate(peers):
+            if not p.cidr:
+                warnings.append(_label_peer_warning(kind, i, p, deny_all))
+    return AddressPolicy(deny_all, (LOCALHOST, *allow) if deny_all else (), tuple(warnings))
+
+
+def _cidr_key(cidr: str):
+    import ipaddress
+
+    net = ipaddress.ip_network(cidr)
+    return (net.version, net)
+
+
+def _label_peer_warning(kind: str, index: int, peer: Peer, deny_all: bool) -> str:
+    where = f"{kind}[{index}] ({peer.name})"
+    if deny_all:
+        effect = "IPAddressDeny=any blocks it; give it a cidr to allow it"
+    else:
+        effect = "the unit filters no addresses until an egress peer has a cidr (then IPAddressDeny=any)"
+    return f"warning: systemd: {where} is a set of pods (labels), which has no address on a VM: {effect}"
+
+
+def plan(model: Integration) -> TargetPlan:
+    layout = systemd_layout(model.systemd.install_dir, model.name)
+    credential = layout.secrets_file.rsplit("/", 1)[1]  # the file's name inside $CREDENTIALS_DIRECTORY (%d)
+    group = model.systemd.user
+    secrets = bool(model.secrets)
+    policy = address_policy(model)
+    ports = privileged_ports(model)
+    context = dict(
+        name=model.name,
+        unit=unit_name(model),
+        user=model.systemd.user,
+        group=group,
+        layout=layout,
+        java=model.systemd.java,
+        jdk=model.jdk,
+        port=model.service.port,
+        metrics_port=model.metrics.port if model.metrics.enabled else None,
+        privileged_ports=ports,
+        secrets=secrets,
+        credential=credential,
+        secrets_file=f"{layout.conf_dir}/{credential}",
+        config_files=f"{layout.config_toml}:%d/{credential}" if secrets else layout.config_toml,
+        unfilled_marker=ballerina.UNFILLED_MARKER,
+        security_manager=model.jvm.security_manager,
+        syscall_deny=" ".join(SYSCALL_DENY),
+        address=policy,
+        memory_max=systemd_memory(model.systemd.memory_max),
+        tasks_max=model.systemd.tasks_max,
+        limit_nofile=model.systemd.limit_nofile,
+        artifact=model.artifact,
+        out=OUT,
+        secrets_template=ballerina.SECRETS_TEMPLATE,
+        secrets_filled=ballerina.SECRETS_FILLED,
+    )
+    out = TargetPlan()
+    out.add(f"{OUT}/{unit_name(model)}", render_template("systemd/unit.service.j2", **context))
+    out.add(f"{OUT}/{model.name}.sysusers.conf", render_template("systemd/sysusers.conf.j2", **context))
+    out.add(f"{OUT}/{model.name}.tmpfiles.conf", render_template("systemd/tmpfiles.conf.j2", **context))
+    out.add(f"{OUT}/install.sh", render_template("systemd/install.sh.j2", **context), MODE_SCRIPT)
+    out.add(f"{OUT}/java.options", jvm.options(model, layout), MODE_FILE)
+    if model.jvm.security_manager:
+        out.add(f"{OUT}/security.policy", jvm.security_policy(model, layout))
+    out.add(f"{OUT}/Config.toml", ballerina.config_toml(_on_vm(model)))
+    out.warnings.extend(policy.warnings)
+    if ports:
+        out.warnings.append(
+            f"warning: systemd: port {', '.join(map(str, ports))} is below {FIRST_UNPRIVILEGED_PORT}: the unit keeps CAP_NET_BIND_SERVICE"
+            " and turns PrivateUsers= off (exposure about 1.4 instead of 1.0-1.1); prefer a port >= 1024 behind a redirect or proxy"
+        )
+    return out
+
+
+def _on_vm(model: Integration) -> Integration:
+    """The model as a VM sees it: no pod network, so metrics stay on 127.0.0.1 (seed 000) even when
+    the same answers also build Kubernetes manifests with a scraper peer."""
+    return dataclasses.replace(model, targets=("systemd",))

@@ -1,0 +1,67 @@
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Stand-in for a Ballerina integration in the systemd end-to-end test (tests/test_systemd_e2e.py).
+ *
+ * Like the Ballerina runtime it finds its configuration through BAL_CONFIG_FILES: it listens on the
+ * `port` of the integration's own table in the first file (the generated Config.toml, not the
+ * [ballerinax.prometheus] port), answers /health, and on /credential reports whether the secrets
+ * credential ($CREDENTIALS_DIRECTORY/secrets.toml) is readable and what it holds, and which user runs it.
+ */
+public class Probe {
+    public static void main(String[] args) throws Exception {
+        String[] files = System.getenv().getOrDefault("BAL_CONFIG_FILES", "").split(":");
+        HttpServer server = HttpServer.create(new InetSocketAddress(port(Path.of(files[0]))), 0);
+        server.createContext("/health", ex -> reply(ex, "ok"));
+        server.createContext("/credential", ex -> reply(ex, credential(files)));
+        server.start();
+        System.out.println("probe listening; BAL_CONFIG_FILES=" + String.join(":", files));
+    }
+
+    static int port(Path configToml) throws IOException {
+        String table = "";
+        for (String line : Files.readAllLines(configToml)) {
+            String t = line.strip();
+            if (t.startsWith("[")) {
+                table = t;
+            } else if (!table.startsWith("[ballerina") && t.matches("port\\s*=\\s*[0-9]+")) {
+                return Integer.parseInt(t.substring(t.indexOf('=') + 1).strip());
+            }
+        }
+        throw new IllegalStateException("no port in " + configToml);
+    }
+
+    static String credential(String[] files) {
+        String dir = System.getenv("CREDENTIALS_DIRECTORY");
+        StringBuilder out = new StringBuilder();
+        out.append("user=").append(System.getProperty("user.name")).append('\n');
+        out.append("credentials_directory=").append(dir).append('\n');
+        out.append("last_config_file=").append(files[files.length - 1]).append('\n');
+        Path secrets = dir == null ? null : Path.of(dir, "secrets.toml");
+        boolean readable = secrets != null && Files.isReadable(secrets);
+        out.append("readable=").append(readable).append('\n');
+        if (readable) {
+            try {
+                out.append(Files.readString(secrets));
+            } catch (IOException e) {
+                out.append("read failed: ").append(e);
+            }
+        }
+        return out.toString();
+    }
+
+    static void reply(HttpExchange ex, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.sendResponseHeaders(200, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+}

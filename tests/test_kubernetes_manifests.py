@@ -1,0 +1,290 @@
+"""The kubernetes target, judged by the reviewers' tools: kubernetes-validate, checkov, PSS, nca.
+
+Outputs are generated once per module through the CLI, as a user would: the shipped
+preset with and without an image digest, a model with several ingress and egress
+peers (pods in other namespaces, pods in its own, address blocks), TLS and metrics with
+a scraper, and a variant with an ExternalSecret and no TLS. checkov runs once over all
+of them (it takes seconds to start).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from generator.layout import CONTAINER
+from generator.render import dump_yaml
+from tests.conftest import run_hardgen
+from tests.support import kube, pss
+from tests.support import nca as ncasim
+
+DIGEST = "sha256:" + "ab" * 32
+
+RICH = {
+    "name": "orders",
+    "targets": ["docker", "kubernetes"],
+    "image": {"name": "registry.example.com/team/orders", "tag": "1.4.2", "digest": DIGEST},
+    "service": {"port": 8443, "tls": True, "health_path": "/healthz"},
+    "metrics": {"enabled": True, "port": 9797, "from": {"namespace": "monitoring", "labels": {"app.kubernetes.io/name": "prometheus"}}},
+    "ingress": [
+        {"name": "gateway", "namespace": "edge", "labels": {"app": "api-gateway"}},
+        {"name": "batch", "labels": {"app": "batch-runner"}},
+        {"name": "partners", "cidr": "203.0.113.0/24"},
+    ],
+    "egress": [
+        {"name": "db", "namespace": "data", "labels": {"app": "postgres"}, "port": 5432},
+        {"name": "cache", "labels": {"app": "redis"}, "port": 6379},
+        {"name": "payments", "cidr": "198.51.100.0/28", "port": 443},
+    ],
+    "secrets": ["dbPassword", "apiToken"],
+    "kubernetes": {"namespace": "orders-prod", "replicas": 3},
+}
+
+EXTERNAL = {
+    "name": "billing",
+    "targets": ["kubernetes"],
+    "image": {"digest": DIGEST},
+    "service": {"port": 9090, "tls": False},
+    "metrics": {"enabled": True},
+    "egress": [{"name": "ledger", "namespace": "ledger", "port": 8080}],
+    "secrets": ["ledgerKey"],
+    "kubernetes": {"replicas": 1, "create_namespace": False, "default_deny": False, "external_secrets": True,
+                   "external_store": "vault", "external_store_kind": "ClusterSecretStore"},
+}
+
+CASES = ("preset", "preset-digest", "rich", "external")
+
+
+def _generate(root: Path, case: str) -> subprocess.CompletedProcess:
+    out = root / case
+    if case.startswith("preset"):
+        args = ["--preset", "kubernetes-restricted", "--set", "name=orders", "--set", "secrets=[dbPassword]"]
+        if case == "preset-digest":
+            args += ["--set", f"image.digest={DIGEST}"]
+    else:
+        answers = root / f"{case}.yaml"
+        answers.write_bytes(dump_yaml(RICH if case == "rich" else EXTERNAL))
+        args = ["--answers", str(answers)]
+    proc = run_hardgen("generate", *args, "--output", str(out), cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory) -> dict[str, tuple[Path, subprocess.CompletedProcess]]:
+    root = tmp_path_factory.mktemp("k8s")
+    return {case: (root / case / "kubernetes", _generate(root, case)) for case in CASES}
+
+
+@pytest.fixture(scope="module")
+def checkov(outputs, tmp_path_factory) -> dict[str, list[str]]:
+    return kube.checkov_failures({case: folder for case, (folder, _) in outputs.items()}, tmp_path_factory.mktemp("checkov"))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_kubernetes_validate_strict_accepts_every_manifest_on_1_29_and_newest(outputs, case):
+    proc = kube.kubernetes_validate(outputs[case][0])
+    report = proc.stdout + proc.stderr
+    assert proc.returncode == 0 and "ERROR" not in report and "FATAL" not in report, report
+
+
+@pytest.mark.parametrize("case", ["preset-digest", "rich", "external"])
+def test_checkov_finds_nothing_when_the_image_is_pinned_by_digest(checkov, case):
+    assert checkov[case] == []
+
+
+def test_checkov_without_digest_fails_only_the_digest_check_and_hardgen_warns(outputs, checkov):
+    assert checkov["preset"] == ["CKV_K8S_43"]
+    stderr = outputs["preset"][1].stderr
+    assert "CKV_K8S_43" in stderr and "pin image.digest" in stderr
+    assert "CKV_K8S_43" not in outputs["preset-digest"][1].stderr
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_deployment_passes_the_restricted_pod_security_standard(outputs, case):
+    (deployment,) = kube.of_kind(kube.load_all(outputs[case][0]), "Deployment")
+    assert pss.violations(deployment) == {}
+
+
+def test_namespace_enforces_restricted_pod_security(outputs):
+    (ns,) = kube.of_kind(kube.load_all(outputs["rich"][0]), "Namespace")
+    assert ns["metadata"]["name"] == "orders-prod"
+    for mode in ("enforce", "audit", "warn"):
+        assert ns["metadata"]["labels"][f"pod-security.kubernetes.io/{mode}"] == "restricted"
+    assert not kube.of_kind(kube.load_all(outputs["external"][0]), "Namespace")
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_kustomization_lists_every_manifest_and_nothing_is_in_default(outputs, case):
+    folder = outputs[case][0]
+    listed = kube.resources(folder)
+    assert sorted(listed) == sorted(p.name for p in folder.glob("*.yaml") if p.name != "kustomization.yaml")
+    for obj in kube.load_all(folder):
+        if obj["kind"] != "Namespace":
+            assert obj["metadata"]["namespace"] not in ("default", None)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_network_policies_allow_exactly_the_declared_flows_and_dns(outputs, case, tmp_path):
+    model = kube.model_of_output(outputs[case][0])
+    objects = kube.load_all(outputs[case][0])
+    (deployment,) = kube.of_kind(objects, "Deployment")
+    pods = ncasim.synthetic_cluster(model, deployment["spec"]["template"]["metadata"]["labels"])
+    lines = ncasim.connectivity(_integration_policies(objects), pods, tmp_path)
+    assert ncasim.flow_problems(model, pods, lines) == []
+    integ = f"{model.kubernetes.namespace}/{ncasim.INTEGRATION_POD}"
+    allowed = {(s, d): c for s, d, c in lines if isinstance(s, str) and isinstance(d, str)}
+    assert allowed[(integ, "kube-system/coredns")] == {("UDP", 53), ("TCP", 53)}
+    for other in ("stranger", "fake-dns"):
+        assert (integ, f"{model.kubernetes.namespace}/{other}") not in allowed
+        assert (f"{model.kubernetes.namespace}/{other}", integ) not in allowed
+    assert (integ, "hardgen-outsider/impostor") not in allowed and ("hardgen-outsider/impostor", integ) not in allowed
+
+
+def _integration_policies(objects):
+    """The policies selecting the integration's pods; the namespace-wide default-deny would also cut
+    off same-namespace peers, which need policies of their own (README, Kubernetes target)."""
+    return [p for p in kube.of_kind(objects, "NetworkPolicy") if p["spec"]["podSelector"]]
+
+
+def test_default_deny_isolates_every_other_pod_in_the_namespace(outputs, tmp_path):
+    model = kube.model_of(RICH)
+    objects = kube.load_all(outputs["rich"][0])
+    (deployment,) = kube.of_kind(objects, "Deployment")
+    pods = ncasim.synthetic_cluster(model, deployment["spec"]["template"]["metadata"]["labels"])
+    lines = ncasim.connectivity(kube.of_kind(objects, "NetworkPolicy"), pods, tmp_path)
+    # peers outside the namespace keep their flows; same-namespace peers are cut off like everyone else
+    outside = [p for p in pods if p.namespace != "orders-prod" or p.name == ncasim.INTEGRATION_POD]
+    assert ncasim.flow_problems(model, outside, lines) == []
+    for src, dst, _ in lines:
+        for end in (src, dst):
+            assert end not in ("orders-prod/stranger", "orders-prod/fake-dns"), f"{src} => {dst} despite default-deny"
+
+
+def test_rich_model_flows_reach_each_peer_on_its_port(outputs, tmp_path):
+    model = kube.model_of(RICH)
+    objects = kube.load_all(outputs["rich"][0])
+    (deployment,) = kube.of_kind(objects, "Deployment")
+    pods = ncasim.synthetic_cluster(model, deployment["spec"]["template"]["metadata"]["labels"])
+    lines = ncasim.connectivity(_integration_policies(objects), pods, tmp_path)
+    allowed = {(s, d): c for s, d, c in lines if isinstance(s, str) and isinstance(d, str)}
+    integ = "orders-prod/integration"
+    assert allowed[("edge/in-gateway", integ)] == {("TCP", 8443)}
+    assert allowed[("orders-prod/in-batch", integ)] == {("TCP", 8443)}
+    assert allowed[("monitoring/scraper", integ)] == {("TCP", 9797)}
+    assert allowed[(integ, "data/out-db")] == {("TCP", 5432)}
+    assert allowed[(integ, "orders-prod/out-cache")] == {("TCP", 6379)}
+
+
+def test_deployment_wires_config_secrets_and_jvm_options_as_read_only_files(outputs):
+    from generator.targets import ballerina, jvm
+
+    model = kube.model_of(RICH)
+    objects = kube.load_all(outputs["rich"][0])
+    (deployment,) = kube.of_kind(objects, "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["image"] == f"registry.example.com/team/orders:1.4.2@{DIGEST}"
+    assert container["env"] == [{"name": "BAL_CONFIG_FILES", "value": CONTAINER.bal_config_files(True)}]
+    assert container["resources"]["requests"] == container["resources"]["limits"]
+    assert set(container["resources"]["limits"]) == {"cpu", "memory", "ephemeral-storage"}
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
+    assert volumes["secrets"]["projected"]["defaultMode"] == 0o400
+    assert volumes["secrets"]["projected"]["sources"] == [{"secret": {"name": "orders-secrets", "items": [{"key": "secrets.toml", "path": "secrets.toml"}]}}]
+    assert mounts[os.path.dirname(CONTAINER.secrets_file)]["readOnly"] is True
+    assert all(m.get("readOnly") for path, m in mounts.items() if path not in (CONTAINER.tmp_dir, CONTAINER.log_dir))
+    assert volumes["tmp"]["emptyDir"]["sizeLimit"] and volumes["logs"]["emptyDir"]["sizeLimit"]
+    maps = {cm["metadata"]["name"]: cm["data"] for cm in kube.of_kind(objects, "ConfigMap")}
+    assert maps["orders-config"]["Config.toml"] == ballerina.config_toml(model).decode()
+    assert maps["orders-jvm"]["java.options"] == jvm.options(model, CONTAINER).decode()
+    for probe in ("startupProbe", "readinessProbe"):
+        assert container[probe]["httpGet"] == {"path": "/healthz", "port": "https", "scheme": "HTTPS"}
+    assert container["livenessProbe"]["tcpSocket"] == {"port": "https"}
+    assert {p["containerPort"] for p in container["ports"]} == {8443, 9797}
+    assert pod["topologySpreadConstraints"] and kube.of_kind(objects, "PodDisruptionBudget")
+    assert pod["automountServiceAccountToken"] is False
+
+
+def test_single_replica_has_no_disruption_budget_and_http_probes(outputs):
+    objects = kube.load_all(outputs["external"][0])
+    (deployment,) = kube.of_kind(objects, "Deployment")
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert not kube.of_kind(objects, "PodDisruptionBudget")
+    assert "topologySpreadConstraints" not in deployment["spec"]["template"]["spec"]
+    assert container["readinessProbe"]["httpGet"]["scheme"] == "HTTP"
+    # metrics without a declared scraper stay on loopback: no port, no Service entry, and a warning
+    assert [p["name"] for p in container["ports"]] == ["http"]
+    assert "metrics.enabled without metrics.from" in outputs["external"][1].stderr
+
+
+def test_external_secret_renders_the_secrets_file_from_the_store(outputs):
+    folder = outputs["external"][0]
+    (es,) = kube.of_kind(kube.load_all(folder), "ExternalSecret")
+    assert es["spec"]["secretStoreRef"] == {"name": "vault", "kind": "ClusterSecretStore"}
+    assert es["spec"]["target"]["name"] == "billing-secrets"
+    assert es["spec"]["dataFrom"] == [{"extract": {"key": "billing"}}]
+    assert es["spec"]["target"]["template"]["data"]["secrets.toml"] == "[integrations.billing]\nledgerKey = {{ .ledgerKey | toJson }}\n"
+    assert not (folder / "create-secret.sh").exists()
+    assert "ClusterSecretStore `vault`" in (folder / "SECRETS.md").read_text()
+
+
+def _fake_kubectl(tmp_path: Path) -> tuple[dict, Path]:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "kubectl.log"
+    kubectl = bin_dir / "kubectl"
+    kubectl.write_text(f'#!/bin/sh\necho "$*" >> {log}\ncat >> {log}\n')
+    kubectl.chmod(0o755)
+    return {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}, log
+
+
+def test_create_secret_script_refuses_an_unfilled_secrets_file(outputs, tmp_path):
+    folder = outputs["rich"][0]
+    script = folder / "create-secret.sh"
+    assert stat.S_IMODE(script.stat().st_mode) == 0o755
+    env, log = _fake_kubectl(tmp_path)
+    template = folder.parent / "config" / "secrets.template.toml"
+    proc = subprocess.run([str(script), str(template)], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 2 and "unfilled" in proc.stderr
+    missing = tmp_path / "partial.toml"
+    missing.write_text('[integrations.orders]\ndbPassword = "x"\n')
+    proc = subprocess.run([str(script), str(missing)], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 2 and "apiToken" in proc.stderr
+    assert not log.exists()
+
+
+def test_create_secret_script_pipes_the_filled_file_to_kubectl(outputs, tmp_path):
+    script = outputs["rich"][0] / "create-secret.sh"
+    env, log = _fake_kubectl(tmp_path)
+    filled = tmp_path / "secrets.toml"
+    filled.write_text('[integrations.orders]\ndbPassword = "s3cret"\napiToken = "t0ken"\n')
+    proc = subprocess.run([str(script), str(filled)], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr
+    calls = log.read_text()
+    assert f"create secret generic orders-secrets --namespace orders-prod --from-file=secrets.toml={filled} --dry-run=client -o yaml" in calls
+    assert "apply -f -" in calls
+    assert "s3cret" not in (outputs["rich"][0] / "SECRETS.md").read_text()
+
+
+def test_heap_that_leaves_too_little_non_heap_memory_is_refused(tmp_path):
+    proc = run_hardgen("generate", "--preset", "kubernetes-restricted", "--set", "name=orders",
+                       "--set", "kubernetes.resources.memory=256Mi", "--set", "jvm.max_ram_percentage=80",
+                       "--output", str(tmp_path / "out"), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "kubernetes.resources.memory" in proc.stderr and "outside the heap" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("sets, expected", [
+    (["name=default"], "name: 'default' is not allowed as the namespace"),
+    (["name=orders", "kubernetes.namespace=kube-system"], "kubernetes.namespace: 'kube-system' is not allowed"),
+])
+def test_reserved_namespaces_are_refused(tmp_path, sets, expected):
+    args = [a for s in sets for a in ("--set", s)]
+    proc = run_hardgen("generate", "--preset", "kubernetes-restricted", *args, "--output", str(tmp_path / "out"), cwd=tmp_path)
+    assert proc.returncode == 2 and expected in proc.stderr

@@ -1,0 +1,192 @@
+"""The systemd target's files, judged by systemd's own tools: verify, security, sysusers, tmpfiles, sh.
+
+Every shipped preset is rendered with `targets=[systemd]`, plus variants that switch
+on what the presets leave off (secrets, address allow-lists, pod peers, a
+privileged port, the Security Manager on JDK 17).
+"""
+
+from __future__ import annotations
+
+import re
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from generator.resources import preset_dir
+
+MAX_EXPOSURE = 1.2
+PRESETS = sorted(p.stem for p in preset_dir().glob("*.yaml"))
+VARIANTS = {
+    "secrets-cidr-peers": ["secrets=[apiToken, dbPassword]", "ingress=[{name: lb, cidr: 192.168.10.0/24}]",
+                           "egress=[{name: db, cidr: 10.20.0.0/16, port: 5432}, {name: v6, cidr: 'fd00::/64', port: 443}]"],
+    "pod-peers-sm-17": ["jdk=17", "jvm.security_manager=true", "ingress=[{name: gw, labels: {app: gw}}]",
+                        "egress=[{name: stock, labels: {app: stock}, port: 8443}]"],
+    "plain-http-25": ["jdk=25", "service.tls=false", "service.port=8290", "metrics.enabled=false", "systemd.memory_max=2Gi"],
+}
+CASES = {**{f"preset-{p}": (p, []) for p in PRESETS}, **{v: ("vm-systemd", sets) for v, sets in VARIANTS.items()}}
+
+
+def generate(hardgen, out: Path, preset: str, *sets: str, name: str = "demo") -> tuple[Path, str]:
+    args = ["generate", "--preset", preset, "--set", f"name={name}", "--set", "targets=[systemd]"]
+    for s in sets:
+        args += ["--set", s]
+    r = hardgen(*args, "--output", str(out))
+    assert r.returncode == 0, r.stderr
+    return out / "systemd", r.stderr
+
+
+def unit_settings(unit: Path) -> dict[str, list[str]]:
+    """Key -> values of a unit file, in order (comments and section headers left out)."""
+    settings: dict[str, list[str]] = {}
+    for line in unit.read_text().splitlines():
+        if line and not line.startswith(("#", ";", "[")):
+            key, _, value = line.partition("=")
+            settings.setdefault(key, []).append(value)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """Each case rendered once for the module: case -> (systemd/ folder, stderr)."""
+    from tests.conftest import run_hardgen
+
+    out = {}
+    for case, (preset, sets) in CASES.items():
+        out[case] = generate(run_hardgen, tmp_path_factory.mktemp(case), preset, *sets)
+    return out
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_unit_passes_systemd_analyze_verify_without_warnings(rendered, case):
+    folder, _ = rendered[case]
+    proc = subprocess.run(["systemd-analyze", "verify", "--man=no", str(folder / "demo.service")], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout == "" and proc.stderr == "", proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_unit_exposure_is_at_most_1_2(rendered, case):
+    folder, _ = rendered[case]
+    proc = subprocess.run(["systemd-analyze", "security", "--offline=true", "--no-pager", str(folder / "demo.service")],
+                          capture_output=True, text=True)
+    match = re.search(r"Overall exposure level for demo\.service: ([0-9.]+)", proc.stdout)
+    assert match, proc.stdout + proc.stderr
+    assert float(match.group(1)) <= MAX_EXPOSURE, proc.stdout
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_sysusers_and_tmpfiles_create_the_user_and_private_directories(rendered, case, tmp_path):
+    folder, _ = rendered[case]
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    subprocess.run(["systemd-sysusers", f"--root={root}", str(folder / "demo.sysusers.conf")], check=True, capture_output=True)
+    passwd = (root / "etc/passwd").read_text()
+    assert re.search(r"^demo:x:[1-9][0-9]*:[1-9][0-9]*:Integration demo:/:/usr/sbin/nologin$", passwd, re.M), passwd
+    subprocess.run(["systemd-tmpfiles", f"--root={root}", "--create", str(folder / "demo.tmpfiles.conf")], check=True, capture_output=True)
+    conf = (root / "etc/demo").stat()
+    assert stat.S_IMODE(conf.st_mode) == 0o750 and conf.st_uid == 0
+    assert stat.S_IMODE((root / "opt/demo/jvm").stat().st_mode) == 0o755
+
+
+def test_unit_runs_the_jvm_as_its_own_user_with_the_vm_options_file(rendered):
+    folder, _ = rendered["preset-vm-systemd"]
+    unit = unit_settings(folder / "demo.service")
+    assert unit["User"] == ["demo"] and unit["Group"] == ["demo"]
+    assert unit["ExecStart"] == ["/usr/bin/java @/opt/demo/jvm/java.options -jar /opt/demo/app.jar"]
+    assert unit["Restart"] == ["on-failure"] and unit["UMask"] == ["0077"]
+    assert "MemoryDenyWriteExecute" not in unit
+    assert unit["CapabilityBoundingSet"] == [""] and unit["PrivateUsers"] == ["yes"]
+    options = (folder / "java.options").read_text()
+    assert "-Xlog:gc*:file=/var/log/demo/gc.log" in options  # LogsDirectory=demo: the one writable log path
+    assert unit["LogsDirectory"] == ["demo"]
+
+
+def test_secrets_arrive_as_a_credential_never_as_environment(rendered):
+    folder, _ = rendered["secrets-cidr-peers"]
+    unit = unit_settings(folder / "demo.service")
+    assert unit["LoadCredential"] == ["secrets.toml:/etc/demo/secrets.toml"]
+    assert unit["Environment"] == ["BAL_CONFIG_FILES=/etc/demo/Config.toml:%d/secrets.toml"]
+    assert any("hardgen_unfilled %d/secrets.toml" in pre for pre in unit["ExecStartPre"])
+    assert "z /etc/demo/secrets.toml 0600 root root -" in (folder / "demo.tmpfiles.conf").read_text()
+
+
+def test_without_secrets_the_unit_loads_no_credential(rendered):
+    folder, _ = rendered["preset-vm-systemd"]
+    unit = unit_settings(folder / "demo.service")
+    assert "LoadCredential" not in unit and "ExecStartPre" not in unit
+    assert unit["Environment"] == ["BAL_CONFIG_FILES=/etc/demo/Config.toml"]
+
+
+def test_cidr_peers_and_localhost_are_the_only_allowed_addresses(rendered):
+    folder, _ = rendered["secrets-cidr-peers"]
+    unit = unit_settings(folder / "demo.service")
+    assert unit["IPAddressDeny"] == ["any"]
+    assert unit["IPAddressAllow"] == ["localhost 10.20.0.0/16 192.168.10.0/24 fd00::/64"]
+
+
+def test_without_cidr_egress_the_unit_filters_no_addresses(rendered):
+    folder, _ = rendered["plain-http-25"]
+    assert "IPAddressDeny" not in unit_settings(folder / "demo.service")
+
+
+def test_pod_label_peers_are_reported_as_unenforceable_on_a_vm(rendered):
+    _, stderr = rendered["pod-peers-sm-17"]
+    assert "ingress[0] (gw) is a set of pods" in stderr
+    assert "egress[0] (stock) is a set of pods" in stderr
+
+
+def test_metrics_listen_on_loopback_only(rendered):
+    import tomllib
+
+    folder, _ = rendered["preset-vm-systemd"]
+    config = tomllib.loads((folder / "Config.toml").read_text())
+    assert config["ballerinax"]["prometheus"]["host"] == "127.0.0.1"
+
+
+def test_privileged_port_keeps_only_cap_net_bind_service_and_warns(hardgen, tmp_path):
+    folder, stderr = generate(hardgen, tmp_path / "out", "vm-systemd", "service.port=443")
+    unit = unit_settings(folder / "demo.service")
+    assert unit["CapabilityBoundingSet"] == ["CAP_NET_BIND_SERVICE"]
+    assert unit["AmbientCapabilities"] == ["CAP_NET_BIND_SERVICE"]
+    assert unit["PrivateUsers"] == ["no"]  # a capability in a private user namespace cannot bind host ports
+    assert "port 443 is below 1024" in stderr
+
+
+def test_security_manager_policy_uses_the_vm_paths(rendered):
+    folder, _ = rendered["pod-peers-sm-17"]
+    policy = (folder / "security.policy").read_text()
+    assert 'grant codeBase "file:/opt/demo/app.jar"' in policy
+    assert '"/run/credentials/demo.service/-", "read"' in policy
+    assert "-Djava.security.policy==/opt/demo/jvm/security.policy" in (folder / "java.options").read_text()
+
+
+@pytest.mark.parametrize("shell", ["sh", "bash"])
+def test_install_sh_is_an_executable_script_that_parses(rendered, shell):
+    folder, _ = rendered["secrets-cidr-peers"]
+    script = folder / "install.sh"
+    assert stat.S_IMODE(script.stat().st_mode) == 0o755
+    proc = subprocess.run([shell, "-n", str(script)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_install_sh_help_explains_its_arguments(rendered):
+    folder, _ = rendered["secrets-cidr-peers"]
+    proc = subprocess.run(["sh", str(folder / "install.sh"), "--help"], capture_output=True, text=True)
+    assert proc.returncode == 0 and "--secrets FILE" in proc.stdout
+
+
+@pytest.mark.parametrize(("sets", "message"), [
+    (["systemd.user=root"], "systemd.user: 'root' is not a system user name"),
+    (["name=1st-integration"], "systemd.user: is needed: the integration name '1st-integration'"),
+    (["systemd.memory_max=32Mi"], "systemd.memory_max: '32Mi' is below the 64Mi a JVM needs"),
+    (["systemd.java=java"], "systemd.java: 'java' is not an absolute path"),
+])
+def test_bad_systemd_answers_stop_with_one_line_each(hardgen, tmp_path, sets, message):
+    args = ["generate", "--preset", "vm-systemd", "--set", "name=demo"]
+    for s in sets:
+        args += ["--set", s]
+    r = hardgen(*args, "--output", str(tmp_path / "out"))
+    assert r.returncode == 2
+    assert message in r.stderr, r.stderr
+    assert not (tmp_path / "out").exists()

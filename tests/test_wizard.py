@@ -1,0 +1,295 @@
+"""`hardgen init` without a terminal: the questions come from the model, and prompt_toolkit's pipe input answers them.
+
+Keys are sent up front and the pipe is closed, so a test that runs out of
+answers ends with KeyboardInterrupt (Ctrl-D) instead of waiting for a terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import subprocess
+import sys
+import typing
+from pathlib import Path
+
+import pytest
+import questionary
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
+from generator import cli, model, questions
+from generator.commands import init
+from generator.fields import fields_of, spec_of, to_data
+from generator.wizard import ask, interview
+
+from .conftest import hardgen_env, run_hardgen
+
+ENTER, DOWN, SPACE, CLEAR, CTRL_C, CTRL_D = "\r", "\x1b[B", " ", "\x15", "\x03", "\x04"
+
+
+@contextlib.contextmanager
+def keyboard(*keys: str):
+    """Every prompt in the block reads these keys; then the input ends (Ctrl-D)."""
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        pipe.send_text("".join(keys))
+        pipe.close()
+        yield
+
+
+def typed(text: str) -> str:
+    """Replace the pre-filled default of a text prompt with `text`."""
+    return CLEAR + text + ENTER
+
+
+def question(path: str) -> questions.Question:
+    return next(q for q in questions.questions() if q.path == path)
+
+
+def answer_all_defaults() -> str:
+    return ENTER * 80  # every prompt's default; "add an entry?" and "advanced?" default to no
+
+
+# --- the questions are the model ---------------------------------------------------------
+
+
+def test_every_askable_model_field_is_asked_exactly_once():
+    def leaves(cls, prefix=""):
+        for f, tp in fields_of(cls):
+            key = f"{prefix}{f.name.rstrip('_')}"
+            if not spec_of(f).ask:
+                continue
+            if hasattr(tp, "__dataclass_fields__"):
+                yield from leaves(tp, key + ".")
+            else:
+                yield key
+
+    paths = [q.path for q in questions.questions()]
+    assert sorted(paths) == sorted(leaves(model.Integration))
+    assert "schema_version" not in paths
+
+
+def test_questions_go_from_what_it_is_to_where_it_runs():
+    paths = [q.path for q in questions.questions()]
+    assert paths[:4] == ["name", "runtime", "jdk", "artifact"]
+    order = [paths.index(p) for p in ("name", "service.port", "metrics.enabled", "ingress", "egress", "secrets", "targets")]
+    assert order == sorted(order)
+    for target_section in ("docker.", "kubernetes.", "systemd."):
+        assert all(paths.index(p) > paths.index("targets") for p in paths if p.startswith(target_section))
+
+
+def test_prompt_kind_follows_the_field_type():
+    kinds = {q.path: q.kind for q in questions.questions()}
+    assert kinds["runtime"] == kinds["jdk"] == questions.SELECT  # Literal
+    assert kinds["service.tls"] == questions.CONFIRM  # bool
+    assert kinds["targets"] == questions.CHECKBOX  # list of Literal
+    assert kinds["ingress"] == kinds["egress"] == questions.ENTRIES  # list of mappings
+    assert kinds["service.port"] == kinds["secrets"] == questions.TEXT
+    assert question("jdk").choices == typing.get_args(typing.get_type_hints(model.Integration)["jdk"])
+
+
+def test_target_questions_are_asked_only_for_chosen_targets():
+    replicas, user = question("kubernetes.replicas"), question("systemd.user")
+    assert not questions.applies(replicas, {"targets": ["docker"]})
+    assert questions.applies(replicas, {"targets": ["docker", "kubernetes"]})
+    assert not questions.applies(user, {"targets": ["kubernetes"]})
+    assert questions.applies(user, {"targets": ["systemd"]})
+    assert questions.applies(question("docker.deploy_dir"), {})  # the model's default targets: docker
+
+
+def test_ingress_entries_do_not_ask_for_a_port_but_egress_entries_do():
+    assert "port" not in [q.path for q in question("ingress").items]
+    assert "port" in [q.path for q in question("egress").items]
+
+
+# --- answers are judged by the model, with generate's words -----------------------------
+
+
+@pytest.mark.parametrize("key, bad", [("service.port", "abc"), ("service.port", "70000"), ("name", "Orders_API"), ("image.tag", "latest")])
+def test_a_refused_answer_gets_the_message_generate_prints(key, bad):
+    _value, why = questions.judge(question(key), questions.from_text(question(key), bad), {"name": "demo"})
+    generate = run_hardgen("generate", "--set", "name=demo", "--set", f"{key}={bad}", "--output", "unused", "--quiet")
+    assert why and generate.returncode == 2
+    assert f"--set: {key}: {why}" in generate.stderr.splitlines()
+
+
+def test_a_rule_across_fields_refuses_the_answer_that_breaks_it():
+    _value, why = questions.judge(question("metrics.port"), questions.from_text(question("metrics.port"), "9443"),
+                                  {"name": "demo", "metrics": {"enabled": True}, "service": {"port": 9443}})
+    assert why == "9443 is the service port; choose another"
+
+
+def test_pasted_secret_value_is_refused_in_name_fields():
+    token = "Zq8fK2mX9vL4pR7tW3nB"
+    _v, why = questions.judge(question("secrets"), questions.from_text(question("secrets"), f"dbPassword, {token}"), {"name": "demo"})
+    assert "looks like a secret value" in why and token not in why
+    _v, why = questions.judge(question("name"), questions.from_text(question("name"), "k8s7f2m9x4q1w5e6r3t0y2u8i3o7p1z6"), {})
+    assert "looks like a secret value" in why
+    assert questions.judge(question("secrets"), questions.from_text(question("secrets"), "dbPassword, apiKey"), {"name": "demo"}) == (["dbPassword", "apiKey"], None)
+
+
+def test_choices_the_model_refuses_are_offered_disabled_with_its_reason():
+    refused = questions.refusals(question("targets"), {"name": "demo"})
+    assert set(refused) == set(model.SUPPORTED_TARGETS) - set(model.BUILT_TARGETS)
+    assert all("not supported yet" in why for why in refused.values())
+    assert questions.refusals(question("runtime"), {"name": "demo"}) == {"mi": "'mi' (Micro Integrator) is not supported yet; use 'ballerina'"}
+    assert questions.judge(question("targets"), [], {"name": "demo"}) == (None, "[] is empty; choose at least one target")
+
+
+# --- the interview -----------------------------------------------------------------------
+
+
+def test_interview_asks_again_after_a_wrong_value_and_records_the_answers():
+    keys = [
+        typed("orders"), ENTER, DOWN + ENTER,  # name, runtime (mi is disabled), jdk 25
+        ENTER, typed("registry.example.com/team/orders"), typed("1.2.0"), "n",  # artifact, image, tag, no advanced
+        typed("abc"), typed("8443"), ENTER,  # a port refused, then accepted; tls
+        "y", typed("8443"), typed("9090"),  # metrics on; its port clashes with the service port, then not
+        "y", typed("frontend"), typed("app=web"), ENTER, "n",  # ingress peer by labels; no second one
+        "y", typed("db"), ENTER, ENTER, typed("10.0.4.0/24"), typed("5432"), "n",  # egress peer by address block
+        typed("dbPassword, apiKey"), ENTER, ENTER,  # secrets, targets, docker.deploy_dir
+    ]
+    with keyboard(*keys):
+        got = to_data(interview({}))
+    assert got["name"] == "orders" and got["jdk"] == 25
+    assert got["image"] == {"name": "registry.example.com/team/orders", "tag": "1.2.0"}
+    assert got["service"]["port"] == 8443 and got["metrics"]["port"] == 9090
+    assert got["ingress"] == [{"name": "frontend", "labels": {"app": "web"}}]
+    assert got["egress"] == [{"name": "db", "labels": {}, "cidr": "10.0.4.0/24", "port": 5432}]
+    assert got["secrets"] == ["dbPassword", "apiKey"] and got["targets"] == ["docker"]
+
+
+def test_a_peer_without_labels_or_cidr_is_asked_again():
+    keys = [typed("demo")] + [ENTER] * 5 + ["n", ENTER, ENTER, "n",  # up to metrics
+            "y", typed("anyone"), ENTER, ENTER, ENTER,  # no labels, namespace or cidr: refused
+            typed("anyone"), typed("app=web"), ENTER, "n", "n", ENTER, ENTER, ENTER]
+    with keyboard(*keys):
+        got = to_data(interview({}))
+    assert got["ingress"] == [{"name": "anyone", "labels": {"app": "web"}}]
+
+
+def test_rerunning_on_recorded_answers_keeps_them(capsys):
+    recorded = {"name": "orders", "jdk": 17, "service": {"port": 8443}, "secrets": ["dbPassword"],
+                "ingress": [{"name": "web", "labels": {"app": "web"}}], "jvm": {"security_manager": True}}
+    with keyboard(answer_all_defaults()):
+        got = to_data(interview(copy.deepcopy(recorded)))
+    for key in ("name", "jdk", "secrets", "ingress"):
+        assert got[key] == recorded[key]
+    assert got["service"]["port"] == 8443 and got["jvm"]["security_manager"] is True
+
+
+def test_a_key_the_whole_model_still_refuses_is_asked_again():
+    recorded = {"name": "orders", "jdk": 17, "jvm": {"security_manager": True}}
+    keys = [ENTER, ENTER, DOWN + DOWN + ENTER] + [ENTER] * 12 + ["y", "n"]  # JDK 25 forbids the Security Manager: refused, then off
+    with keyboard(*keys):
+        got = to_data(interview(recorded))
+    assert got["jdk"] == 25 and got["jvm"]["security_manager"] is False
+
+
+def test_choosing_kubernetes_asks_its_settings_and_not_systemds(monkeypatch):
+    monkeypatch.setattr(model, "BUILT_TARGETS", model.SUPPORTED_TARGETS)  # as once every target is merged
+    keys = [typed("orders")] + [ENTER] * 5 + ["n", ENTER, ENTER, "n", "n", "n", ENTER,  # up to secrets
+            DOWN + SPACE + ENTER,  # targets: docker and kubernetes
+            ENTER, typed("orders-prod"), typed("3")]  # docker.deploy_dir, kubernetes.namespace, .replicas; nothing else
+    with keyboard(*keys):
+        got = to_data(interview({}))
+    assert got["targets"] == ["docker", "kubernetes"]
+    assert got["kubernetes"]["namespace"] == "orders-prod" and got["kubernetes"]["replicas"] == 3
+
+
+def test_advanced_settings_are_asked_only_when_chosen():
+    with keyboard(typed("demo"), ENTER * 5, "y", typed("sha256:" + "a" * 64), ENTER * 80):
+        got = to_data(interview({}))
+    assert got["image"]["digest"] == "sha256:" + "a" * 64
+
+
+@pytest.mark.parametrize("key", [CTRL_C, CTRL_D])
+@pytest.mark.parametrize("prompt", [
+    lambda: questionary.text("t", default="typed"),
+    lambda: questionary.select("s", choices=["a", "b"]),
+    lambda: questionary.confirm("c"),
+    lambda: questionary.checkbox("cb", choices=["a"]),
+])
+def test_ctrl_c_and_ctrl_d_abort_every_kind_of_prompt(prompt, key):
+    with keyboard(key), pytest.raises(KeyboardInterrupt):
+        ask(prompt())
+
+
+# --- the command -------------------------------------------------------------------------
+
+
+def run_init(monkeypatch, *keys: str, args=()) -> int:
+    monkeypatch.setattr(init, "has_terminal", lambda: True)
+    with keyboard(*keys):
+        return cli.main(["init", *args])
+
+
+def files_of(root: Path) -> dict[str, tuple[bytes, int]]:
+    return {str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mode & 0o777) for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_init_writes_what_generate_replays_byte_for_byte(monkeypatch, tmp_path, capsys):
+    out = tmp_path / "deploy"
+    rc = run_init(monkeypatch, typed("demo"), ENTER * 5, "n", ENTER * 3, "n", "n", typed("dbPassword"), ENTER, ENTER, "y",
+                  args=("--preset", "docker", "--output", str(out)))
+    assert rc == 0, capsys.readouterr()
+    shown = capsys.readouterr().out
+    assert "  new        0600  config/secrets.template.toml" in shown and "hardgen generate --answers" in shown
+    replay = run_hardgen("generate", "--answers", str(out / ".hardgen" / "answers.yaml"), "--output", str(tmp_path / "other"))
+    assert replay.returncode == 0, replay.stderr
+    assert files_of(out) == files_of(tmp_path / "other")
+
+
+def test_declining_the_summary_writes_nothing(monkeypatch, tmp_path, capsys):
+    rc = run_init(monkeypatch, typed("demo"), ENTER * 14, "n", args=("--output", str(tmp_path / "deploy")))
+    assert rc == cli.EXIT_ABORTED
+    assert "aborted, nothing written" in capsys.readouterr().err
+    assert not (tmp_path / "deploy").exists()
+
+
+def test_running_out_of_input_aborts_with_130_and_writes_nothing(monkeypatch, tmp_path, capsys):
+    rc = run_init(monkeypatch, typed("demo"), ENTER, args=("--output", str(tmp_path / "deploy")))
+    assert rc == 130 and "aborted, nothing written" in capsys.readouterr().err
+    assert not (tmp_path / "deploy").exists()
+
+
+def test_init_starts_from_the_answers_already_in_the_output(monkeypatch, tmp_path, capsys):
+    out = tmp_path / "deploy"
+    first = run_hardgen("generate", "--set", "name=orders", "--set", "service.port=8443", "--set", "jdk=17", "--output", str(out))
+    assert first.returncode == 0, first.stderr
+    before = files_of(out)
+    assert run_init(monkeypatch, answer_all_defaults(), args=("--output", str(out))) == 0
+    assert files_of(out) == before
+    assert "deploy: 0 written" in capsys.readouterr().out
+
+
+def test_init_without_a_terminal_names_the_missing_keys(tmp_path):
+    done = run_hardgen("init", "--preset", "docker", "--output", "deploy", cwd=tmp_path, input="")
+    assert done.returncode == 2
+    lines = done.stderr.splitlines()
+    assert lines[0] == ("init: no terminal to ask in (or --no-input), so nothing is asked; the missing keys below: "
+                        "run hardgen generate --preset docker --set name=... --output deploy")
+    assert lines[1].startswith("missing: name: is required (Integration name")
+    assert not (tmp_path / "deploy").exists()
+
+
+def test_an_unknown_key_in_the_answers_is_refused_before_the_first_question(monkeypatch, tmp_path, capsys):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("name: demo\nimgae: {tag: 1.0.0}\n")
+    assert run_init(monkeypatch, args=("--answers", str(answers), "--output", str(tmp_path / "d"))) == 2
+    assert capsys.readouterr().err == f"{answers}: imgae: unknown key 'imgae'; did you mean 'image'?\n"
+
+
+def test_init_no_input_never_prompts(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(init, "has_terminal", lambda: True)
+    assert cli.main(["init", "--no-input", "--set", "name=demo", "--output", str(tmp_path / "d")]) == 2
+    assert "nothing is missing: run hardgen generate --set name=demo --output" in capsys.readouterr().err
+
+
+def test_prompt_toolkit_is_imported_only_when_the_wizard_runs(tmp_path):
+    probe = ("import sys; from generator.cli import main; "
+             "main(['init', '--no-input', '--set', 'name=demo']); main(['generate', '--set', 'name=demo', '--output', 'out', '-q']); "
+             "print(sorted(m for m in ('questionary', 'prompt_toolkit') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=hardgen_env(), capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stderr
