@@ -119,9 +119,11 @@ def apply_changes(out_dir: Path, changes: Desired, remove: list[str], *, label: 
     """
     if not changes and not remove:
         return
+    absent = not os.path.lexists(out_dir)  # a folder that does not exist has no symlink inside it
     for rel in [*changes, *remove]:
         check_rel(rel)
-        _no_symlink_on_the_way(out_dir, rel, label)
+        if not absent:
+            _no_symlink_on_the_way(out_dir, rel, label)
     if out_dir.is_symlink():
         raise UserError(Problem(label, "", f"{out_dir} is a symbolic link; give the real folder"))
     fresh = not out_dir.exists()

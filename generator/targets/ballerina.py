@@ -28,7 +28,23 @@ def _module_table(model: Integration):
     return root, module
 
 
+#: config_toml per model object: the image, the ConfigMap and its checksum all embed the same file, and
+#: tomlkit takes a millisecond to build it. Models are frozen, so the same object gives the same bytes.
+_CONFIG_TOML: dict[int, tuple[Integration, bytes]] = {}
+
+
 def config_toml(model: Integration) -> bytes:
+    known = _CONFIG_TOML.get(id(model))
+    if known is not None and known[0] is model:
+        return known[1]
+    if len(_CONFIG_TOML) > 16:
+        _CONFIG_TOML.clear()
+    out = _config_toml(model)
+    _CONFIG_TOML[id(model)] = (model, out)
+    return out
+
+
+def _config_toml(model: Integration) -> bytes:
     import tomlkit
 
     doc = tomlkit.document()
