@@ -36,6 +36,8 @@ Scalar = str | int | float | bool
 
 @dataclass(frozen=True)
 class Image:
+    """The integration's container image and the base image it is built on."""
+
     name: str | None = field("Image repository of the integration (registry/path)", None, check=checks.image_name, derived="the integration name")
     tag: str = field("Image tag of the integration; never 'latest'", "0.1.0", check=checks.image_tag)
     digest: str | None = field("Image digest (sha256:...); when set, Kubernetes pulls by digest", None, check=checks.digest, advanced=True)
@@ -45,6 +47,8 @@ class Image:
 
 @dataclass(frozen=True)
 class Service:
+    """The integration's own listener: what the health check, probes and policies point at."""
+
     port: int = field("Port the integration's listener serves on; not a product default", 9443, check=checks.port, minimum=1, maximum=65535)
     tls: bool = field("The listener serves HTTPS (the seeds require TLS on every listener)", True)
     health_path: str = field("HTTP path that answers 200 when the service is healthy", "/health", check=lambda v: None if v.startswith("/") and checks.relative_path(v[1:] or "x") is None else "is not a URL path (like /health)", advanced=True)
@@ -52,12 +56,16 @@ class Service:
 
 @dataclass(frozen=True)
 class MetricsFrom:
+    """The scraper allowed to reach the metrics port (Kubernetes)."""
+
     namespace: str | None = field("Namespace of the metrics scraper", None, check=checks.dns_label(63))
     labels: Mapping[str, str] = field("Pod labels of the metrics scraper", factory=dict, check=checks.labels)
 
 
 @dataclass(frozen=True)
 class Metrics:
+    """Prometheus metrics: off by default, on loopback unless a scraper is declared (seed 000)."""
+
     enabled: bool = field("Expose Prometheus metrics", False)
     port: int = field("Metrics listener port", 9797, check=checks.port, minimum=1, maximum=65535, when=(("enabled", True),))
     from_: MetricsFrom = field("Who may scrape the metrics port (Kubernetes); empty means only local access", factory=MetricsFrom, when=(("enabled", True), ("/targets", "kubernetes")), advanced=True)
@@ -65,6 +73,8 @@ class Metrics:
 
 @dataclass(frozen=True)
 class Peer:
+    """A workload or address block the integration is called by (ingress) or calls (egress)."""
+
     name: str = field("Name of the peer, used in policy names", check=checks.dns_label(40))
     labels: Mapping[str, str] = field("Pod labels of the peer", factory=dict, check=checks.labels)
     namespace: str | None = field("Namespace of the peer's pods", None, check=checks.dns_label(63), derived="the integration's namespace")
@@ -74,6 +84,8 @@ class Peer:
 
 @dataclass(frozen=True)
 class Config:
+    """Ballerina configurables: the non-secret values written to Config.toml."""
+
     org: str = field("Ballerina organisation of the package", "integrations", check=checks.identifier)
     module: str | None = field("Ballerina module (package) name", None, check=checks.identifier, derived="the integration name with '-' as '_'")
     port_key: str | None = field("Configurable that holds the listener port; null to leave it out", "port", check=checks.identifier)
@@ -82,6 +94,8 @@ class Config:
 
 @dataclass(frozen=True)
 class Resources:
+    """Container requests and limits; the JVM heap is sized from the memory limit."""
+
     cpu: str = field("CPU request and limit", "500m", check=checks.cpu)
     memory: str = field("Memory request and limit; the JVM heap is a percentage of it", "512Mi", check=checks.memory)
     ephemeral_storage: str = field("Ephemeral storage request and limit (logs, tmp)", "256Mi", check=checks.memory)
@@ -89,6 +103,8 @@ class Resources:
 
 @dataclass(frozen=True)
 class Kubernetes:
+    """Kubernetes settings."""
+
     namespace: str | None = field("Namespace to deploy into; never 'default'", None, check=checks.dns_label(63), derived="the integration name")
     replicas: int = field("Number of pods", 2, check=lambda v: None if 1 <= v <= 100 else "is not a replica count (1-100)", minimum=1, maximum=100)
     resources: Resources = field("Requests and limits for the container", factory=Resources, advanced=True)
@@ -102,6 +118,8 @@ class Kubernetes:
 
 @dataclass(frozen=True)
 class Systemd:
+    """systemd settings for a VM install."""
+
     user: str | None = field("System user the service runs as (never root)", None, check=checks.system_user, derived="the integration name")
     install_dir: str | None = field("Directory the jar and its files are installed into", None, check=checks.absolute_path, derived="/opt/<name>")
     java: str = field("Absolute path of the java binary the unit runs (a JDK of the release in jdk)", "/usr/bin/java", check=checks.absolute_path)
@@ -112,11 +130,15 @@ class Systemd:
 
 @dataclass(frozen=True)
 class Docker:
+    """Container image build settings."""
+
     deploy_dir: str = field("Folder of hardgen's output inside the build context (the project root); '.' if they are the same", "deploy", check=lambda v: None if v == "." else checks.relative_path(v))
 
 
 @dataclass(frozen=True)
 class Jvm:
+    """JVM settings."""
+
     security_manager: bool = field("Enable the Java Security Manager with a least-privilege policy (JDK <= 23 only; JEP 486)", False)
     max_ram_percentage: float = field("Heap limit as a percentage of the container or service memory", 75.0, check=lambda v: None if 10 <= v <= 90 else "is not a percentage between 10 and 90", minimum=10, maximum=90)
     extra_flags: list[str] = field("Further JVM options, one per item", factory=tuple, each=checks.jvm_flag)
@@ -124,6 +146,8 @@ class Jvm:
 
 @dataclass(frozen=True)
 class Integration:
+    """One integration: every input (presets, answers, --set, the wizard) builds this, every target reads it resolved."""
+
     name: str = field("Integration name: a DNS-1123 label of at most 52 characters", check=checks.dns_label(52), pattern=checks.DNS_LABEL)
     schema_version: int = field("Version of the answers format", SCHEMA_VERSION, ask=False)
     runtime: Literal["ballerina", "mi"] = field("Runtime: ballerina (WSO2 Integrator) or mi (Micro Integrator)", "ballerina")
