@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, order=True)
 class Problem:
+    """One thing the user has to fix: where it came from, the key path, and what is allowed."""
+
     source: str
     path: str
     message: str

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class RuntimeLayout:
+    """Where the jar, configuration, secrets, logs and temporary files live at run time."""
+
     app_dir: str  # read-only: jar, JVM options, policy
     conf_dir: str  # read-only: Config.toml
     secrets_file: str  # read-only to the service only: the filled secrets TOML

@@ -34,6 +34,8 @@ def validate(layers: Layers) -> Integration:
 
 @dataclass
 class Rendered:
+    """One integration, rendered: the model as answered and resolved, its plan, and every file of its folder."""
+
     model: Integration  # as answered: what the answers file records
     resolved: Integration  # with derived defaults: what targets read
     plan: TargetPlan

@@ -19,6 +19,8 @@ MODE_SECRET = 0o600
 
 @dataclass(frozen=True)
 class PlannedFile:
+    """One output file as it will be written: path under the output folder, bytes, mode."""
+
     path: str  # POSIX path relative to the output directory
     content: bytes
     mode: int = MODE_FILE
@@ -26,6 +28,8 @@ class PlannedFile:
 
 @dataclass
 class TargetPlan:
+    """The files and warnings of one or more targets, before anything touches disk."""
+
     files: list[PlannedFile] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 

@@ -23,11 +23,15 @@ BASE_DIR = "base"
 
 @dataclass
 class FileRecord:
+    """What `.hardgen/state.json` keeps of a generated file: its mode (`base/` keeps the bytes)."""
+
     mode: int
 
 
 @dataclass
 class State:
+    """The contents of `.hardgen/state.json`."""
+
     version: str = ""
     schema_version: int = 0
     files: dict[str, FileRecord] = field(default_factory=dict)

@@ -32,6 +32,8 @@ Desired = dict[str, tuple[bytes, int]]
 
 @dataclass
 class WriteResult:
+    """What a write did, for the one-line summary."""
+
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
