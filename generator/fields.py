@@ -29,6 +29,8 @@ class SetText(str):
 
 @dataclasses.dataclass(frozen=True)
 class Spec:
+    """What a model field declares besides its type and default: help, validation, schema bounds, wizard hints."""
+
     help: str
     check: Check | None = None
     each: Check | None = None  # for lists: checked per item, so the message names `key[i]`
