@@ -7,10 +7,10 @@ path and a sentence that names the value and what is allowed, so every view
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .records import record
 
 
-@dataclass(frozen=True, order=True)
+@record(frozen=True, order=True)
 class Problem:
     """One thing the user has to fix: where it came from, the key path, and what is allowed."""
 

@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import MISSING
 from typing import Any, Literal, Union, get_args, get_origin
 
-from .errors import Problem, show, say
+from .errors import Problem, say, show
+from .records import record
 
 Check = Callable[[Any], "str | None"]
 
@@ -27,7 +28,7 @@ class SetText(str):
     """A value typed on the command line (`--set k=v`): parsed by the field's type, not by YAML."""
 
 
-@dataclasses.dataclass(frozen=True)
+@record(frozen=True)
 class Spec:
     """What a model field declares besides its type and default: help, validation, schema bounds, wizard hints."""
 

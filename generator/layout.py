@@ -8,10 +8,10 @@ layouts, so the paths in them always match the place the target creates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RuntimeLayout:
     """Where the jar, configuration, secrets, logs and temporary files live at run time."""
 

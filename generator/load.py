@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from .errors import Problem, UserError
 from .fields import SetText
+from .records import record
 from .resources import preset_dir
 
 MAX_INPUT_BYTES = 1 << 20
@@ -24,7 +25,7 @@ PRESET_ONLY_KEYS = ("extends", "description")
 _SET_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
-@dataclass
+@record
 class Layers:
     """The merged input data and, for each key path, the source that set it."""
 

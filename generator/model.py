@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Literal
 
 from . import checks
 from .errors import Problem
 from .fields import field
+from .records import record
 
 SCHEMA_VERSION = 1
 SUPPORTED_TARGETS = ("docker", "kubernetes", "systemd")
@@ -34,38 +34,8 @@ RESERVED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease
 Scalar = str | int | float | bool
 
 
-class _Value:
-    """Value semantics for the model's frozen dataclasses, written once instead of generated per class.
-
-    The same repr text, equality and hash that `@dataclass(frozen=True)` would
-    generate; Python 3.11 compiles each generated method on its own at import,
-    and sharing these three halves the model's import time (a few ms of every
-    cold run). `@model_class` declares one.
-    """
-
-    __slots__ = ()
-
-    def _compared(self) -> tuple:
-        return tuple(getattr(self, f.name) for f in dataclasses.fields(self) if f.compare)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is self.__class__:
-            return self._compared() == other._compared()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._compared())
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self) if f.repr)
-        return f"{type(self).__qualname__}({shown})"
-
-
-model_class = dataclass(frozen=True, eq=False, repr=False)
-
-
-@model_class
-class Image(_Value):
+@record(frozen=True)
+class Image:
     """The integration's container image and the base image it is built on."""
 
     name: str | None = field("Image repository of the integration (registry/path)", None, check=checks.image_name, derived="the integration name")
@@ -75,8 +45,8 @@ class Image(_Value):
     base_digest: str | None = field("Digest that pins the base image (sha256:...)", None, check=checks.digest, advanced=True)
 
 
-@model_class
-class Service(_Value):
+@record(frozen=True)
+class Service:
     """The integration's own listener: what the health check, probes and policies point at."""
 
     port: int = field("Port the integration's listener serves on; not a product default", 9443, check=checks.port, minimum=1, maximum=65535)
@@ -84,16 +54,16 @@ class Service(_Value):
     health_path: str = field("HTTP path that answers 200 when the service is healthy", "/health", check=lambda v: None if v.startswith("/") and checks.relative_path(v[1:] or "x") is None else "is not a URL path (like /health)", advanced=True)
 
 
-@model_class
-class MetricsFrom(_Value):
+@record(frozen=True)
+class MetricsFrom:
     """The scraper allowed to reach the metrics port (Kubernetes)."""
 
     namespace: str | None = field("Namespace of the metrics scraper", None, check=checks.dns_label(63))
     labels: Mapping[str, str] = field("Pod labels of the metrics scraper", factory=dict, check=checks.labels)
 
 
-@model_class
-class Metrics(_Value):
+@record(frozen=True)
+class Metrics:
     """Prometheus metrics: off by default, on loopback unless a scraper is declared (seed 000)."""
 
     enabled: bool = field("Expose Prometheus metrics", False)
@@ -101,8 +71,8 @@ class Metrics(_Value):
     from_: MetricsFrom = field("Who may scrape the metrics port (Kubernetes); empty means only local access", factory=MetricsFrom, when=(("enabled", True), ("/targets", "kubernetes")), advanced=True)
 
 
-@model_class
-class Peer(_Value):
+@record(frozen=True)
+class Peer:
     """A workload or address block the integration is called by (ingress) or calls (egress)."""
 
     name: str = field("Name of the peer, used in policy names", check=checks.dns_label(40))
@@ -112,8 +82,8 @@ class Peer(_Value):
     port: int | None = field("Port the integration calls on this peer (egress only)", None, check=checks.port, minimum=1, maximum=65535)
 
 
-@model_class
-class Config(_Value):
+@record(frozen=True)
+class Config:
     """Ballerina configurables: the non-secret values written to Config.toml."""
 
     org: str = field("Ballerina organisation of the package", "integrations", check=checks.identifier)
@@ -122,8 +92,8 @@ class Config(_Value):
     values: Mapping[str, Scalar] = field("Non-secret configurable values for Config.toml", factory=dict)
 
 
-@model_class
-class Resources(_Value):
+@record(frozen=True)
+class Resources:
     """Container requests and limits; the JVM heap is sized from the memory limit."""
 
     cpu: str = field("CPU request and limit", "500m", check=checks.cpu)
@@ -131,8 +101,8 @@ class Resources(_Value):
     ephemeral_storage: str = field("Ephemeral storage request and limit (logs, tmp)", "256Mi", check=checks.memory)
 
 
-@model_class
-class Kubernetes(_Value):
+@record(frozen=True)
+class Kubernetes:
     """Kubernetes settings."""
 
     namespace: str | None = field("Namespace to deploy into; never 'default'", None, check=checks.dns_label(63), derived="the integration name")
@@ -146,8 +116,8 @@ class Kubernetes(_Value):
     external_key: str | None = field("Key of the entry in the store whose properties are the values, one per secret name", None, check=checks.relative_path, derived="the integration name", advanced=True)
 
 
-@model_class
-class Systemd(_Value):
+@record(frozen=True)
+class Systemd:
     """systemd settings for a VM install."""
 
     user: str | None = field("System user the service runs as (never root)", None, check=checks.system_user, derived="the integration name")
@@ -158,15 +128,15 @@ class Systemd(_Value):
     limit_nofile: int = field("LimitNOFILE= of the unit: open files and sockets", 65536, check=lambda v: None if 1024 <= v <= 1048576 else "is not a file limit (1024-1048576)", minimum=1024, maximum=1048576)
 
 
-@model_class
-class Docker(_Value):
+@record(frozen=True)
+class Docker:
     """Container image build settings."""
 
     deploy_dir: str = field("Folder of hardgen's output inside the build context (the project root); '.' if they are the same", "deploy", check=lambda v: None if v == "." else checks.relative_path(v))
 
 
-@model_class
-class Jvm(_Value):
+@record(frozen=True)
+class Jvm:
     """JVM settings."""
 
     security_manager: bool = field("Enable the Java Security Manager with a least-privilege policy (JDK <= 23 only; JEP 486)", False)
@@ -174,8 +144,8 @@ class Jvm(_Value):
     extra_flags: list[str] = field("Further JVM options, one per item", factory=tuple, each=checks.jvm_flag)
 
 
-@model_class
-class Integration(_Value):
+@record(frozen=True)
+class Integration:
     """One integration: every input (presets, answers, --set, the wizard) builds this, every target reads it resolved."""
 
     name: str = field("Integration name: a DNS-1123 label of at most 52 characters", check=checks.dns_label(52), pattern=checks.DNS_LABEL)

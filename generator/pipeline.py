@@ -6,7 +6,6 @@ call the same steps and produce the same bytes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
@@ -16,6 +15,7 @@ from .fingerprint import render_fingerprint
 from .load import Layers, load_inputs
 from .model import SCHEMA_VERSION, Integration, problems_for, resolve
 from .plan import TargetPlan, plan
+from .records import record
 from .state import answers_yaml, state_for, state_files
 from .write import Desired
 
@@ -32,7 +32,7 @@ def validate(layers: Layers) -> Integration:
     return model
 
 
-@dataclass
+@record
 class Rendered:
     """One integration, rendered: the model as answered and resolved, its plan, and every file of its folder."""
 

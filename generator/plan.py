@@ -8,16 +8,17 @@ files, no other target's internals); the writer never knows a format.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from .model import Integration
+from .records import record
 
 MODE_FILE = 0o644
 MODE_SCRIPT = 0o755
 MODE_SECRET = 0o600
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PlannedFile:
     """One output file as it will be written: path under the output folder, bytes, mode."""
 
@@ -26,7 +27,7 @@ class PlannedFile:
     mode: int = MODE_FILE
 
 
-@dataclass
+@record
 class TargetPlan:
     """The files and warnings of one or more targets, before anything touches disk."""
 

@@ -11,9 +11,11 @@ the exact bytes, and hex digests would be reported by secret scanners.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
+
+from .records import record
 
 STATE_DIR = ".hardgen"
 STATE_FILE = "state.json"
@@ -21,14 +23,14 @@ ANSWERS_FILE = "answers.yaml"
 BASE_DIR = "base"
 
 
-@dataclass
+@record
 class FileRecord:
     """What `.hardgen/state.json` keeps of a generated file: its mode (`base/` keeps the bytes)."""
 
     mode: int
 
 
-@dataclass
+@record
 class State:
     """The contents of `.hardgen/state.json`."""
 

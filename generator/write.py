@@ -21,16 +21,17 @@ import os
 import shutil
 import stat
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path, PurePosixPath
 
 from .errors import Problem, UserError
+from .records import record
 from .state import BASE_DIR, STATE_DIR, State, is_unchanged
 
 Desired = dict[str, tuple[bytes, int]]
 
 
-@dataclass
+@record
 class WriteResult:
     """What a write did, for the one-line summary."""
 
