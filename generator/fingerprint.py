@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import sys
 from pathlib import Path
 
@@ -66,11 +67,26 @@ def _installed_version(name: str) -> str:
 def code_digest() -> str:
     h = hashlib.sha256()
     h.update(f"hardgen {__version__}; python {sys.version_info[0]}.{sys.version_info[1]}; {_library_versions()}\n".encode())
-    for root, pattern in ((_PACKAGE, "*.py"), (template_dir(), "*")):
-        for path in sorted(p for p in root.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts):
-            h.update(f"{path.relative_to(root).as_posix()}\0".encode())
-            h.update(hashlib.sha256(path.read_bytes()).digest())
+    for root, suffix in ((_PACKAGE, ".py"), (template_dir(), "")):
+        for rel in _files(str(root), suffix):
+            h.update(f"{'/'.join(rel)}\0".encode())
+            with open(os.path.join(root, *rel), "rb") as f:
+                h.update(hashlib.sha256(f.read()).digest())
     return h.hexdigest()
+
+
+def _files(root: str, suffix: str) -> list[tuple[str, ...]]:
+    """Relative paths (as parts, in Path order) of the files under `root` ending in `suffix`, __pycache__ left out.
+
+    os.walk rather than Path.rglob: this runs on every render, and pathlib cost a few ms of a cold run.
+    """
+    out = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        base = os.path.relpath(folder, root)
+        prefix = () if base == "." else tuple(base.split(os.sep))
+        out.extend((*prefix, n) for n in names if n.endswith(suffix) and os.path.isfile(os.path.join(folder, n)))
+    return sorted(out)
 
 
 def render_fingerprint(answers_yaml: bytes) -> str:
