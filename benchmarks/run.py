@@ -304,7 +304,7 @@ def why(f: Figure, figs: dict[str, Figure], context: dict) -> str:
         floor, imports = figs["floor"].value, figs["hardgen_imports"].value
         return (f"generate took {f.ratio:.2f}x the floor ({f.value * 1000:.0f} ms vs {floor * 1000:.0f} ms): of the "
                 f"{(f.value - floor) * 1000:.0f} ms above it, {(imports - floor) * 1000:.0f} ms is importing hardgen's own modules "
-                f"(most of it Python building the model's frozen dataclasses) and {(f.value - imports) * 1000:.0f} ms is loading, "
+                f"(the model's dataclasses, argparse and gettext, regular expressions compiled at import; `python -X importtime -m generator generate ...` lists them) and {(f.value - imports) * 1000:.0f} ms is loading, "
                 f"validating, rendering and writing its {context['files']} files" + busy)
     if f.key == "batch_per_integration":
         return f"{f.value * 1000:.2f} ms per integration > 5 ms" + busy
