@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     if importlib.util.find_spec("cookiecutter") is None:
         print(INSTALL_HINT, file=sys.stderr)
         return 2
-    rounds = 5 if args.quick else 21
+    rounds = 5 if args.quick else 31
     batch_rounds = 2 if args.quick else 5
     scratch = scratch_root(args.scratch)
     try:
@@ -313,12 +313,12 @@ def why(f: Figure, figs: dict[str, Figure], context: dict) -> str:
     if f.key == "peak_rss":
         return f"{f.value / MB:.1f} MB > 80 MB"
     if f.key == "cookiecutter":
-        gen, py, j2, cc = figs["generate"].value, figs["python"].value, figs["jinja2"].value, figs["cookiecutter_import"].value
-        return (f"cookiecutter took {f.value * 1000:.0f} ms, only {f.ratio:.2f}x hardgen's {gen * 1000:.0f} ms (needs >= 3). "
-                f"3x needs hardgen in {f.value / 3 * 1000:.0f} ms, while starting Python takes {py * 1000:.0f} ms and "
-                f"importing Jinja2, without which no template renders, {(j2 - py) * 1000:.0f} ms more "
-                f"({j2 * 1000:.0f} ms together); the floor (3) is {figs['floor'].value * 1000:.0f} ms. "
-                f"Of cookiecutter's time, {cc * 1000:.0f} ms is starting Python and importing cookiecutter")
+        gen, floor, py, j2, cc = (figs[k].value for k in ("generate", "floor", "python", "jinja2", "cookiecutter_import"))
+        return (f"cookiecutter took {f.value * 1000:.0f} ms, {f.ratio:.2f}x hardgen's {gen * 1000:.0f} ms (needs >= 3): "
+                f"3x needs hardgen in {f.value / 3 * 1000:.0f} ms, i.e. (2)/(3) <= {f.value / 3 / floor:.2f}, tighter than the "
+                f"1.3 of (2)/(3); starting Python and importing Jinja2, without which no template renders, take "
+                f"{j2 * 1000:.0f} ms of it ({py * 1000:.0f} ms Python alone), and {cc * 1000:.0f} ms of cookiecutter's time "
+                f"is starting Python and importing cookiecutter")
     if f.key == "init_first_prompt":
         return f"first prompt after {f.value:.3f} s (>= 0.4 s)" + busy
     return ""
