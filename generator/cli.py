@@ -33,13 +33,13 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The whole command line; with `only`, just that command's options are added (the other modules stay unimported)."""
+    """The whole command line; with `only`, just that command (the one being run: the others' modules stay unimported)."""
     parser = argparse.ArgumentParser(prog="hardgen", description="Hardened deployment artefacts for WSO2 Integrator integrations.")
     parser.add_argument("--version", action="version", version=f"hardgen {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in COMMANDS.items():
-        p = sub.add_parser(name, help=help_text, description=help_text)
         if only is None or name == only:
+            p = sub.add_parser(name, help=help_text, description=help_text)
             importlib.import_module(f"generator.commands.{name}").add_arguments(p)
     return parser
 
