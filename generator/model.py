@@ -6,8 +6,8 @@ which every derived default (image name, base image, module, namespace ...) is
 filled in, so no target repeats the rules for defaults.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: with real annotation objects, typing.get_type_hints
+# (generator.fields reads it for every class) need not eval a string per field on every run.
 import dataclasses
 from collections.abc import Mapping
 from typing import Literal
