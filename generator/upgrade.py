@@ -14,10 +14,10 @@ import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cli import EXIT_CONFLICT, EXIT_DRIFT, EXIT_OK, EXIT_USAGE
 from .errors import Problem, UserError
 
 WRITE, CHECK, DRY_RUN = "write", "check", "dry-run"
-EXIT_OK, EXIT_DRIFT, EXIT_USAGE, EXIT_CONFLICT = 0, 1, 2, 3
 #: Folder exit codes from least to most important: the command returns the worst one.
 SEVERITY = (EXIT_OK, EXIT_DRIFT, EXIT_CONFLICT, EXIT_USAGE)
 
