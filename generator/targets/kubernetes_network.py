@@ -44,12 +44,7 @@ def ingress_policy(model: Integration) -> dict[str, Any]:
     if exposes_metrics(model):
         scraper = model.metrics.from_
         rules.append({"from": [_pods_in(scraper.namespace or model.kubernetes.namespace, dict(scraper.labels))], "ports": _tcp(model.metrics.port)})
-    return {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": metadata(model, f"{model.name}-ingress"),
-        "spec": {"podSelector": {"matchLabels": selector(model)}, "policyTypes": ["Ingress"], "ingress": rules},
-    }
+    return _integration_policy(model, "Ingress", rules)
 
 
 def egress_policy(model: Integration) -> dict[str, Any]:
@@ -59,11 +54,17 @@ def egress_policy(model: Integration) -> dict[str, Any]:
         "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
     }
     rules = [dns, *({"to": [peer_selector(p)], "ports": _tcp(p.port)} for p in model.egress)]
+    return _integration_policy(model, "Egress", rules)
+
+
+def _integration_policy(model: Integration, direction: str, rules: list[dict[str, Any]]) -> dict[str, Any]:
+    """A policy for the integration's pods in one direction; one per direction keeps each readable on review."""
+    key = direction.lower()
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": metadata(model, f"{model.name}-egress"),
-        "spec": {"podSelector": {"matchLabels": selector(model)}, "policyTypes": ["Egress"], "egress": rules},
+        "metadata": metadata(model, f"{model.name}-{key}"),
+        "spec": {"podSelector": {"matchLabels": selector(model)}, "policyTypes": [direction], key: rules},
     }
 
 
