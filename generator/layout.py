@@ -38,6 +38,11 @@ class RuntimeLayout:
         return self.secrets_file.rsplit("/", 1)[0]
 
     @property
+    def keystore_file(self) -> str:
+        """The PKCS12 keystore: a secret file, delivered beside the secrets file in the same private mount."""
+        return f"{self.secrets_dir}/keystore.p12"
+
+    @property
     def config_toml(self) -> str:
         return f"{self.conf_dir}/Config.toml"
 

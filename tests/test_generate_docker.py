@@ -64,7 +64,7 @@ def test_secrets_get_placeholders_that_are_tables_never_values(hardgen, tmp_path
     hardgen("generate", "--preset", "docker", "--set", "name=demo", "--set", "secrets=[dbPassword, apiToken]", "-o", "deploy", cwd=tmp_path)
     template = tomllib.loads((tmp_path / "deploy/config/secrets.template.toml").read_text())
     module = template["integrations"]["demo"]
-    assert set(module) == {"dbPassword", "apiToken"}
+    assert set(module) == {"dbPassword", "apiToken", "keystorePassword"}  # service.tls: the keystore's password too
     assert all(isinstance(v, dict) and "hardgen_unfilled" in v for v in module.values())
     config = (tmp_path / "deploy/config/Config.toml").read_text()
     assert "dbPassword" not in config and "apiToken" not in config
@@ -78,7 +78,8 @@ def test_config_toml_holds_json_logs_port_and_loopback_metrics(hardgen, tmp_path
     config = tomllib.loads((tmp_path / "deploy/config/Config.toml").read_text())
     assert config["ballerina"]["log"]["format"] == "json"
     assert config["ballerinax"]["prometheus"] == {"host": "127.0.0.1", "port": 9797}
-    assert config["integrations"]["demo"] == {"greeting": "hi", "port": 9443}
+    keystore = "/run/hardgen/credentials/keystore.p12"  # service.tls: the image's path of the PKCS12 keystore
+    assert config["integrations"]["demo"] == {"greeting": "hi", "port": 9443, "keystorePath": keystore}
 
 
 def test_dockerfile_runs_as_numeric_non_root_user_with_root_owned_code(hardgen, tmp_path):

@@ -195,12 +195,13 @@ def test_deployment_wires_config_secrets_and_jvm_options_as_read_only_files(outp
     volumes = {v["name"]: v for v in pod["volumes"]}
     mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
     assert volumes["secrets"]["projected"]["defaultMode"] == 0o400
-    assert volumes["secrets"]["projected"]["sources"] == [{"secret": {"name": "orders-secrets", "items": [{"key": "secrets.toml", "path": "secrets.toml"}]}}]
+    items = [{"key": "secrets.toml", "path": "secrets.toml"}, {"key": "keystore.p12", "path": "keystore.p12"}]  # service.tls
+    assert volumes["secrets"]["projected"]["sources"] == [{"secret": {"name": "orders-secrets", "items": items}}]
     assert mounts[os.path.dirname(CONTAINER.secrets_file)]["readOnly"] is True
     assert all(m.get("readOnly") for path, m in mounts.items() if path not in (CONTAINER.tmp_dir, CONTAINER.log_dir))
     assert volumes["tmp"]["emptyDir"]["sizeLimit"] and volumes["logs"]["emptyDir"]["sizeLimit"]
     maps = {cm["metadata"]["name"]: cm["data"] for cm in kube.of_kind(objects, "ConfigMap")}
-    assert maps["orders-config"]["Config.toml"] == ballerina.config_toml(model).decode()
+    assert maps["orders-config"]["Config.toml"] == ballerina.config_toml(model, CONTAINER).decode()
     assert maps["orders-jvm"]["java.options"] == jvm.options(model, CONTAINER).decode()
     for probe in ("startupProbe", "readinessProbe"):
         assert container[probe]["httpGet"] == {"path": "/healthz", "port": "https", "scheme": "HTTPS"}
@@ -233,21 +234,11 @@ def test_external_secret_renders_the_secrets_file_from_the_store(outputs):
     assert "ClusterSecretStore `vault`" in (folder / "SECRETS.md").read_text()
 
 
-def _fake_kubectl(tmp_path: Path) -> tuple[dict, Path]:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    log = tmp_path / "kubectl.log"
-    kubectl = bin_dir / "kubectl"
-    kubectl.write_text(f'#!/bin/sh\necho "$*" >> {log}\ncat >> {log}\n')
-    kubectl.chmod(0o755)
-    return {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}, log
-
-
 def test_create_secret_script_refuses_an_unfilled_secrets_file(outputs, tmp_path):
     folder = outputs["rich"][0]
     script = folder / "create-secret.sh"
     assert stat.S_IMODE(script.stat().st_mode) == 0o755
-    env, log = _fake_kubectl(tmp_path)
+    env, log = kube.fake_kubectl(tmp_path)
     template = folder.parent / "config" / "secrets.template.toml"
     proc = subprocess.run([str(script), str(template)], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     assert proc.returncode == 2 and "unfilled" in proc.stderr
@@ -260,13 +251,16 @@ def test_create_secret_script_refuses_an_unfilled_secrets_file(outputs, tmp_path
 
 def test_create_secret_script_pipes_the_filled_file_to_kubectl(outputs, tmp_path):
     script = outputs["rich"][0] / "create-secret.sh"
-    env, log = _fake_kubectl(tmp_path)
+    env, log = kube.fake_kubectl(tmp_path)
     filled = tmp_path / "secrets.toml"
-    filled.write_text('[integrations.orders]\ndbPassword = "s3cret"\napiToken = "t0ken"\n')
+    filled.write_text('[integrations.orders]\ndbPassword = "s3cret"\napiToken = "t0ken"\nkeystorePassword = "k3y"\n')
+    keystore = tmp_path / "keystore.p12"  # service.tls: the Secret carries the listener's keystore too
+    keystore.write_bytes(b"not-a-real-keystore")
     proc = subprocess.run([str(script), str(filled)], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stderr
     calls = log.read_text()
-    assert f"create secret generic orders-secrets --namespace orders-prod --from-file=secrets.toml={filled} --dry-run=client -o yaml" in calls
+    assert (f"create secret generic orders-secrets --namespace orders-prod --from-file=secrets.toml={filled}"
+            f" --from-file=keystore.p12={keystore} --dry-run=client -o yaml") in calls
     assert "apply -f -" in calls
     assert "s3cret" not in (outputs["rich"][0] / "SECRETS.md").read_text()
 

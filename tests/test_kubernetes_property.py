@@ -15,7 +15,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.model import NON_HEAP_MINIMUM_MI, RESERVED_NAMESPACES
+from generator.model import NON_HEAP_MINIMUM_MI, RESERVED_NAMESPACES, keystore, secret_names
 from tests.support import kube, pss
 from tests.support import nca as ncasim
 
@@ -110,7 +110,11 @@ def test_generated_models_pass_pss_nca_and_kubernetes_validate(data):
         assert ncasim.flow_problems(model, pods, lines) == []
 
         assert any("CKV_K8S_43" in w for w in rendered.plan.warnings) == (not model.image.digest)
-        script = bool(model.secrets) and not model.kubernetes.external_secrets
+        secrets = bool(secret_names(model))  # declared secrets, or the TLS keystore's password
+        script = secrets and not model.kubernetes.external_secrets
         assert (folder / "create-secret.sh").exists() == script
-        assert (folder / "SECRETS.md").exists() == bool(model.secrets)
-        assert bool(kube.of_kind(objects, "ExternalSecret")) == (bool(model.secrets) and model.kubernetes.external_secrets)
+        assert (folder / "SECRETS.md").exists() == secrets
+        assert bool(kube.of_kind(objects, "ExternalSecret")) == (secrets and model.kubernetes.external_secrets)
+        volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
+        items = [i["key"] for i in volumes["secrets"]["projected"]["sources"][0]["secret"]["items"]] if secrets else []
+        assert ("keystore.p12" in items) == keystore(model)

@@ -4,7 +4,7 @@ A stand-in integration (tests/support/java/Probe.java, compiled here with javac 
 is installed from the `vm-systemd` preset's output exactly as an operator would:
 `install.sh` inside the container, then `systemctl start`. It must serve on the
 configured port as the service user with the full sandbox applied, read the secrets
-credential, score <= 1.2 in `systemd-analyze security` of the running manager,
+credential and open the PKCS12 keystore credential (a real one, made by keytool), score <= 1.2 in `systemd-analyze security` of the running manager,
 and an unfilled secrets file must stop it from starting.
 
 Skips only where the kernel or host refuses the container (printing why); a missing
@@ -25,6 +25,7 @@ from tests.toolbox import in_ci, java_home, require_java, require_javac
 
 PROBE = Path(__file__).parent / "support" / "java" / "Probe.java"
 SECRET_VALUE = "not-a-real-token-e2e"
+KEYSTORE_PASS = "not-a-real-keystore-pass-e2e"
 MAX_EXPOSURE = 1.2
 
 
@@ -67,7 +68,24 @@ def generate(hardgen, tmp_path: Path, name: str, *sets: str) -> Path:
 
 
 def fill_secrets(out: Path, module: str) -> None:
-    (out / "config" / "secrets.toml").write_text(f'[integrations.{module}]\napiToken = "{SECRET_VALUE}"\n')
+    (out / "config" / "secrets.toml").write_text(
+        f'[integrations.{module}]\napiToken = "{SECRET_VALUE}"\nkeystorePassword = "{KEYSTORE_PASS}"\n')
+
+
+@pytest.fixture(scope="module")
+def keystore(tmp_path_factory) -> Path:
+    """A real PKCS12 keystore (seed 000: PKCS12, not JKS) with one self-signed key pair, made by JDK 17's keytool."""
+    keytool = Path(require_javac()).with_name("keytool")
+    path = tmp_path_factory.mktemp("keystore") / "keystore.p12"
+    subprocess.run([str(keytool), "-genkeypair", "-storetype", "PKCS12", "-keystore", str(path), "-storepass", KEYSTORE_PASS,
+                    "-alias", "listener", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
+                    "-validity", "2"], check=True, capture_output=True, timeout=120)
+    return path
+
+
+def place_keystore(out: Path, keystore: Path) -> None:
+    """Where install.sh looks by default: config/keystore.p12, beside the secrets file."""
+    (out / "config" / "keystore.p12").write_bytes(keystore.read_bytes())
 
 
 def install(container: BootedSystem, out: Path, jar: Path, name: str) -> subprocess.CompletedProcess:
@@ -107,7 +125,7 @@ def mode_owner(container: BootedSystem, path: str) -> str:
 
 
 @pytest.mark.parametrize("jdk", [17, 25])
-def test_vm_systemd_unit_serves_as_its_user_with_the_credential(hardgen, tmp_path, container, probe_jar, jdk):
+def test_vm_systemd_unit_serves_as_its_user_with_the_credential(hardgen, tmp_path, container, probe_jar, keystore, jdk):
     require_java(jdk)
     name = f"demo-jdk{jdk}"
     unit = f"{name}.service"
@@ -119,11 +137,13 @@ def test_vm_systemd_unit_serves_as_its_user_with_the_credential(hardgen, tmp_pat
         java = f"/opt/jdk-{jdk}/bin/java"
     out = generate(hardgen, tmp_path, name, f"jdk={jdk}", f"systemd.java={java}")
     fill_secrets(out, name.replace("-", "_"))
+    place_keystore(out, keystore)
 
     installed = install(container, out, probe_jar, name)
     assert installed.returncode == 0, installed.stderr
     assert mode_owner(container, f"/etc/{name}/Config.toml") == f"640 root {name}"
     assert mode_owner(container, f"/etc/{name}/secrets.toml") == "600 root root"
+    assert mode_owner(container, f"/etc/{name}/keystore.p12") == "600 root root"
     assert mode_owner(container, f"/etc/{name}") == f"750 root {name}"
     assert mode_owner(container, f"/opt/{name}/app.jar") == "644 root root"
     again = install(container, out, probe_jar, name)  # idempotent: a second run changes nothing and succeeds
@@ -148,6 +168,7 @@ def test_vm_systemd_unit_serves_as_its_user_with_the_credential(hardgen, tmp_pat
         assert f"credentials_directory=/run/credentials/{unit}" in credential
         assert SECRET_VALUE in credential
         assert f"last_config_file=/run/credentials/{unit}/secrets.toml" in credential
+        assert f"keystore=/run/credentials/{unit}/keystore.p12 aliases=[listener]" in credential, credential
 
         java_lines = [line for line in journal(container, unit).splitlines() if " java[" in line]
         assert java_lines and not any("warning" in line.lower() for line in java_lines), java_lines
@@ -170,11 +191,24 @@ def test_install_sh_refuses_an_unfilled_secrets_file_and_installs_nothing(hardge
     assert not container.path(f"/etc/systemd/system/{name}.service").exists()
 
 
-def test_an_unfilled_secrets_file_installed_by_hand_stops_the_service_at_start(hardgen, tmp_path, container, probe_jar):
+def test_install_sh_refuses_to_install_a_tls_service_without_its_keystore(hardgen, tmp_path, container, probe_jar):
+    name = "demo-no-keystore"
+    out = generate(hardgen, tmp_path, name)
+    fill_secrets(out, name.replace("-", "_"))
+
+    refused = install(container, out, probe_jar, name)
+    assert refused.returncode != 0
+    assert "no keystore at" in refused.stderr and "--keystore FILE" in refused.stderr
+    assert not container.path(f"/etc/{name}").exists()
+    assert not container.path(f"/etc/systemd/system/{name}.service").exists()
+
+
+def test_an_unfilled_secrets_file_installed_by_hand_stops_the_service_at_start(hardgen, tmp_path, container, probe_jar, keystore):
     require_java(17)
     name = "demo-by-hand"
     unit = f"{name}.service"
     out = generate(hardgen, tmp_path, name, f"systemd.java={java_home(17)}/bin/java")
+    place_keystore(out, keystore)
     installed = install(container, out, probe_jar, name)  # no secrets file: install.sh warns and goes on
     assert installed.returncode == 0, installed.stderr
     assert "no secrets installed" in installed.stdout

@@ -105,14 +105,14 @@ def test_unit_runs_the_jvm_as_its_own_user_with_the_vm_options_file(rendered):
 def test_secrets_arrive_as_a_credential_never_as_environment(rendered):
     folder, _ = rendered["secrets-cidr-peers"]
     unit = unit_settings(folder / "demo.service")
-    assert unit["LoadCredential"] == ["secrets.toml:/etc/demo/secrets.toml"]
+    assert unit["LoadCredential"] == ["secrets.toml:/etc/demo/secrets.toml", "keystore.p12:/etc/demo/keystore.p12"]
     assert unit["Environment"] == ["BAL_CONFIG_FILES=/etc/demo/Config.toml:%d/secrets.toml"]
     assert any("hardgen_unfilled %d/secrets.toml" in pre for pre in unit["ExecStartPre"])
     assert "z /etc/demo/secrets.toml 0600 root root -" in (folder / "demo.tmpfiles.conf").read_text()
 
 
 def test_without_secrets_the_unit_loads_no_credential(rendered):
-    folder, _ = rendered["preset-vm-systemd"]
+    folder, _ = rendered["plain-http-25"]  # no secrets and no TLS keystore (whose password is a secret)
     unit = unit_settings(folder / "demo.service")
     assert "LoadCredential" not in unit and "ExecStartPre" not in unit
     assert unit["Environment"] == ["BAL_CONFIG_FILES=/etc/demo/Config.toml"]

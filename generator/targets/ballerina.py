@@ -9,12 +9,15 @@ expected) instead of running with a dummy secret, and every install path
 
 from __future__ import annotations
 
-from ..model import Integration, metrics_host
+from ..layout import CONTAINER, RuntimeLayout, systemd_layout
+from ..model import Integration, keystore, metrics_host, secret_names
 from ..plan import MODE_SECRET, TargetPlan
 from ..render import dump_toml
 
 SECRETS_TEMPLATE = "config/secrets.template.toml"
 SECRETS_FILLED = "config/secrets.toml"
+#: Where the operator puts the PKCS12 keystore, beside the filled secrets file; the install paths default to it.
+KEYSTORE_SOURCE = "config/keystore.p12"
 #: The key inside an unfilled placeholder; install scripts search for it.
 UNFILLED_MARKER = "hardgen_unfilled"
 
@@ -28,23 +31,24 @@ def _module_table(model: Integration):
     return root, module
 
 
-#: config_toml per model object: the image, the ConfigMap and its checksum all embed the same file, and
-#: tomlkit takes a millisecond to build it. Models are frozen, so the same object gives the same bytes.
-_CONFIG_TOML: dict[int, tuple[Integration, bytes]] = {}
+#: config_toml per (model object, layout): the image, the ConfigMap and its checksum all embed the same file,
+#: and tomlkit takes a millisecond to build it. Models and layouts are frozen, so they give the same bytes.
+_CONFIG_TOML: dict[tuple[int, RuntimeLayout], tuple[Integration, bytes]] = {}
 
 
-def config_toml(model: Integration) -> bytes:
-    known = _CONFIG_TOML.get(id(model))
+def config_toml(model: Integration, layout: RuntimeLayout) -> bytes:
+    """Config.toml for one runtime layout: the keystore's path differs between the image and a VM."""
+    known = _CONFIG_TOML.get((id(model), layout))
     if known is not None and known[0] is model:
         return known[1]
     if len(_CONFIG_TOML) > 16:
         _CONFIG_TOML.clear()
-    out = _config_toml(model)
-    _CONFIG_TOML[id(model)] = (model, out)
+    out = _config_toml(model, layout)
+    _CONFIG_TOML[(id(model), layout)] = (model, out)
     return out
 
 
-def _config_toml(model: Integration) -> bytes:
+def _config_toml(model: Integration, layout: RuntimeLayout) -> bytes:
     import tomlkit
 
     doc = tomlkit.document()
@@ -73,6 +77,9 @@ def _config_toml(model: Integration) -> bytes:
     values = dict(model.config.values)
     if model.config.port_key:
         values.setdefault(model.config.port_key, model.service.port)
+    if keystore(model):
+        # Seed 000: PKCS12, not JKS. Only the path: the password is a secret (secrets template).
+        values[model.service.keystore_path_key] = layout.keystore_file
     if values:
         root, module = _module_table(model)
         for key in sorted(values):
@@ -101,9 +108,10 @@ def secrets_template(model: Integration) -> bytes:
     doc.add(tomlkit.comment(f"Copy it to {SECRETS_FILLED.split('/')[-1]}, replace every placeholder table with the value"))
     doc.add(tomlkit.comment('(e.g. name = "value"), and install it as the deployment README says.'))
     doc.add(tomlkit.comment("An unfilled placeholder stops the service at start; the install scripts refuse it."))
-    if model.secrets:
+    names = secret_names(model)
+    if names:
         root, module = _module_table(model)
-        for name in sorted(model.secrets):
+        for name in names:
             placeholder = tomlkit.inline_table()
             placeholder.add(UNFILLED_MARKER, f"replace this table with the value of {name}")
             module.add(name, placeholder)
@@ -112,8 +120,12 @@ def secrets_template(model: Integration) -> bytes:
 
 
 def plan(model: Integration) -> TargetPlan:
+    # The image's paths when a container target reads this file; a systemd-only output gets the VM's.
+    container = any(t in model.targets for t in ("docker", "kubernetes"))
+    layout = CONTAINER if container else systemd_layout(model.systemd.install_dir, model.name)
+    ignored = f"/{SECRETS_FILLED}\n" + (f"/{KEYSTORE_SOURCE}\n" if keystore(model) else "")
     out = TargetPlan()
-    out.add("config/Config.toml", config_toml(model))
+    out.add("config/Config.toml", config_toml(model, layout))
     out.add(SECRETS_TEMPLATE, secrets_template(model), MODE_SECRET)
-    out.add(".gitignore", f"# A filled secrets file never belongs in version control.\n/{SECRETS_FILLED}\n".encode())
+    out.add(".gitignore", f"# A filled secrets file never belongs in version control.\n{ignored}".encode())
     return out

@@ -9,9 +9,10 @@ listener, and no secret anywhere in the image or its build context.
 from __future__ import annotations
 
 from ..layout import CONTAINER
-from ..model import RUNTIME_UID, Integration, base_image_ref, metrics_host
+from ..model import RUNTIME_UID, Integration, base_image_ref, keystore, metrics_host, secret_names
 from ..plan import TargetPlan
 from ..render import render_template
+from .ballerina import KEYSTORE_SOURCE, SECRETS_FILLED
 
 
 def _healthcheck(model: Integration) -> list[str]:
@@ -45,9 +46,11 @@ def plan(model: Integration) -> TargetPlan:
         artifact=model.artifact,
         prefix=prefix,
         security_manager=model.jvm.security_manager,
-        bal_config_files=layout.bal_config_files(bool(model.secrets)),
-        secrets=bool(model.secrets),
-        secrets_source=f"{prefix}config/secrets.toml",
+        bal_config_files=layout.bal_config_files(bool(secret_names(model))),
+        secrets=bool(secret_names(model)),
+        secrets_source=f"{prefix}{SECRETS_FILLED}",
+        keystore=keystore(model),
+        keystore_source=f"{prefix}{KEYSTORE_SOURCE}",
         port=model.service.port,
         tls=model.service.tls,
         health_path=model.service.health_path,

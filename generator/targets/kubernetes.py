@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import Integration, image_ref
+from ..model import Integration, image_ref, secret_names
 from ..plan import MODE_SCRIPT, TargetPlan
 from ..render import dump_yaml
 from . import kubernetes_network as network
@@ -60,7 +60,7 @@ def manifests(model: Integration) -> dict[str, list[dict[str, Any]]]:
         files["networkpolicy-default-deny.yaml"] = [network.default_deny(model)]
     if model.kubernetes.replicas > 1:
         files["poddisruptionbudget.yaml"] = [workload.pod_disruption_budget(model)]
-    if model.secrets and model.kubernetes.external_secrets:
+    if secret_names(model) and model.kubernetes.external_secrets:
         files["externalsecret.yaml"] = [secret.external_secret(model)]
     return files
 
@@ -87,9 +87,9 @@ def plan(model: Integration) -> TargetPlan:
     for name, objects in files.items():
         out.add(f"{DIR}/{name}", dump_yaml(*objects))
     out.add(f"{DIR}/kustomization.yaml", dump_yaml(kustomization(list(files))))
-    if model.secrets and not model.kubernetes.external_secrets:
+    if secret_names(model) and not model.kubernetes.external_secrets:
         out.add(f"{DIR}/create-secret.sh", secret.create_script(model), MODE_SCRIPT)
-    if model.secrets:
+    if secret_names(model):
         out.add(f"{DIR}/SECRETS.md", secret.instructions(model))
     out.warnings.extend(warnings(model))
     return out

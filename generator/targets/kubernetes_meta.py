@@ -16,6 +16,8 @@ from ..model import Integration, metrics_host
 DIR = "kubernetes"
 #: Key of the secrets file inside the Secret; the volume maps it to CONTAINER.secrets_file.
 SECRET_KEY = "secrets.toml"
+#: Key of the PKCS12 keystore inside the same Secret; the volume maps it to CONTAINER.keystore_file.
+KEYSTORE_KEY = "keystore.p12"
 #: Label the API server puts on every namespace (1.22+); namespaceSelectors match on it.
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 

@@ -13,13 +13,16 @@ from __future__ import annotations
 from typing import Any
 
 from ..layout import CONTAINER
-from ..model import Integration
+from ..model import Integration, keystore, secret_names
 from ..render import render_template
-from .ballerina import SECRETS_FILLED, SECRETS_TEMPLATE, UNFILLED_MARKER
-from .kubernetes_meta import SECRET_KEY, metadata, secret_name, text_block
+from .ballerina import KEYSTORE_SOURCE, SECRETS_FILLED, SECRETS_TEMPLATE, UNFILLED_MARKER
+from .kubernetes_meta import KEYSTORE_KEY, SECRET_KEY, metadata, secret_name, text_block
 
 #: The External Secrets Operator API version (v1 since ESO 0.17; v1beta1 is deprecated).
 EXTERNAL_SECRETS_API = "external-secrets.io/v1"
+#: Property of the store entry that holds the base64 of the PKCS12 keystore (a binary file cannot be a
+#: text property); the '.' keeps it apart from every secret name, which is an identifier.
+KEYSTORE_PROPERTY = "keystore.p12"
 
 
 def _context(model: Integration) -> dict[str, Any]:
@@ -28,7 +31,12 @@ def _context(model: Integration) -> dict[str, Any]:
         namespace=model.kubernetes.namespace,
         secret=secret_name(model),
         key=SECRET_KEY,
-        secrets=sorted(model.secrets),
+        secrets=list(secret_names(model)),
+        keystore=keystore(model),
+        keystore_key=KEYSTORE_KEY,
+        keystore_source=KEYSTORE_SOURCE,
+        keystore_mount=CONTAINER.keystore_file,
+        keystore_property=KEYSTORE_PROPERTY,
         template=SECRETS_TEMPLATE,
         filled=SECRETS_FILLED,
         marker=UNFILLED_MARKER,
@@ -55,7 +63,7 @@ def secrets_toml_template(model: Integration) -> str:
     (a JSON string with \\uXXXX escapes) is always a valid TOML basic string, so a value
     with quotes or newlines cannot break out of its key. Names are validated identifiers."""
     lines = [f"[{model.config.org}.{model.config.module}]"]
-    lines += [f"{name} = {{{{ .{name} | toJson }}}}" for name in sorted(model.secrets)]
+    lines += [f"{name} = {{{{ .{name} | toJson }}}}" for name in secret_names(model)]
     return "\n".join(lines) + "\n"
 
 
@@ -63,6 +71,10 @@ def external_secret(model: Integration) -> dict[str, Any]:
     """One store entry (`external_key`) holds every value as a property named after the secret;
     `dataFrom.extract` exposes them to the template by those names."""
     k = model.kubernetes
+    data = {SECRET_KEY: text_block(secrets_toml_template(model))}
+    if keystore(model):
+        # The keystore's bytes: the base64 text of the property, decoded by the template (sprig's b64dec).
+        data[KEYSTORE_KEY] = f'{{{{ index . "{KEYSTORE_PROPERTY}" | b64dec }}}}'
     return {
         "apiVersion": EXTERNAL_SECRETS_API,
         "kind": "ExternalSecret",
@@ -73,7 +85,7 @@ def external_secret(model: Integration) -> dict[str, Any]:
             "target": {
                 "name": secret_name(model),
                 "creationPolicy": "Owner",
-                "template": {"engineVersion": "v2", "data": {SECRET_KEY: text_block(secrets_toml_template(model))}},
+                "template": {"engineVersion": "v2", "data": data},
             },
             "dataFrom": [{"extract": {"key": k.external_key}}],
         },

@@ -12,12 +12,13 @@ can be copied to a VM and installed with its `install.sh`:
   directories with their owners and modes, re-applied at every boot.
 - `java.options`, `Config.toml` (and `security.policy` on request): the shared
   JVM and Ballerina artefacts rendered for the VM layout.
-- `install.sh`: installs all of it idempotently and refuses an unfilled secrets file.
+- `install.sh`: installs all of it idempotently and refuses an unfilled secrets file
+  (and, for a TLS listener, a missing PKCS12 keystore).
 
 Secrets reach the JVM only as a systemd credential (`LoadCredential=` from a
 root-only file): the service reads them from its private credentials directory
 (`%d`), never from `Environment=` (visible in `systemctl show`) or a file it
-could change.
+could change. The listener's PKCS12 keystore is a second credential beside it.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 
 from ..layout import systemd_layout
-from ..model import Integration, Peer
+from ..model import Integration, Peer, keystore, secret_names
 from ..plan import MODE_FILE, MODE_SCRIPT, TargetPlan
 from ..render import render_template
 from . import ballerina, jvm
@@ -104,7 +105,8 @@ def plan(model: Integration) -> TargetPlan:
     layout = systemd_layout(model.systemd.install_dir, model.name)
     credential = layout.secrets_file.rsplit("/", 1)[1]  # the file's name inside $CREDENTIALS_DIRECTORY (%d)
     group = model.systemd.user
-    secrets = bool(model.secrets)
+    secrets = bool(secret_names(model))
+    keystore_credential = layout.keystore_file.rsplit("/", 1)[1]
     policy = address_policy(model)
     ports = privileged_ports(model)
     context = dict(
@@ -133,6 +135,10 @@ def plan(model: Integration) -> TargetPlan:
         out=OUT,
         secrets_template=ballerina.SECRETS_TEMPLATE,
         secrets_filled=ballerina.SECRETS_FILLED,
+        keystore=keystore(model),
+        keystore_credential=keystore_credential,
+        keystore_file=f"{layout.conf_dir}/{keystore_credential}",
+        keystore_source=ballerina.KEYSTORE_SOURCE,
     )
     out = TargetPlan()
     out.add(f"{OUT}/{unit_name(model)}", render_template("systemd/unit.service.j2", **context))
@@ -142,7 +148,7 @@ def plan(model: Integration) -> TargetPlan:
     out.add(f"{OUT}/java.options", jvm.options(model, layout), MODE_FILE)
     if model.jvm.security_manager:
         out.add(f"{OUT}/security.policy", jvm.security_policy(model, layout))
-    out.add(f"{OUT}/Config.toml", ballerina.config_toml(_on_vm(model)))
+    out.add(f"{OUT}/Config.toml", ballerina.config_toml(_on_vm(model), layout))
     out.warnings.extend(policy.warnings)
     if ports:
         out.warnings.append(

@@ -9,6 +9,7 @@ assertions to the tests.
 from __future__ import annotations
 
 import functools
+import os
 import re
 import shutil
 import subprocess
@@ -107,3 +108,14 @@ def checkov_failures(folders: dict[str, Path], scan_root: Path) -> dict[str, lis
     for check_id, file_path, _ in reviewers.checkov_failures(scan_root, "kubernetes"):
         out[file_path.strip("/").split("/")[0]].append(check_id)
     return {name: sorted(ids) for name, ids in out.items()}
+
+
+def fake_kubectl(tmp_path: Path) -> tuple[dict, Path]:
+    """(env, log): a `kubectl` first on PATH that only records its arguments and stdin in `log`."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "kubectl.log"
+    kubectl = bin_dir / "kubectl"
+    kubectl.write_text(f'#!/bin/sh\necho "$*" >> {log}\ncat >> {log}\n')
+    kubectl.chmod(0o755)
+    return {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}, log

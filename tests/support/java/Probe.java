@@ -6,6 +6,8 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.util.Collections;
 
 /**
  * Stand-in for a Ballerina integration in the systemd end-to-end test (tests/test_systemd_e2e.py).
@@ -14,6 +16,8 @@ import java.nio.file.Path;
  * `port` of the integration's own table in the first file (the generated Config.toml, not the
  * [ballerinax.prometheus] port), answers /health, and on /credential reports whether the secrets
  * credential ($CREDENTIALS_DIRECTORY/secrets.toml) is readable and what it holds, and which user runs it.
+ * Like an HTTPS listener it opens the PKCS12 keystore at `keystorePath` (Config.toml) with the
+ * `keystorePassword` of the secrets file, and reports what it found.
  */
 public class Probe {
     public static void main(String[] args) throws Exception {
@@ -54,7 +58,36 @@ public class Probe {
                 out.append("read failed: ").append(e);
             }
         }
+        out.append(keystore(files)).append('\n');
         return out.toString();
+    }
+
+    /** The first `key = "value"` of the integration's own table (not [ballerina*]) in a TOML file, or null. */
+    static String value(Path file, String key) throws IOException {
+        String table = "";
+        for (String line : Files.readAllLines(file)) {
+            String t = line.strip();
+            if (t.startsWith("[")) {
+                table = t;
+            } else if (!table.startsWith("[ballerina") && t.matches(key + "\\s*=\\s*\".*\"")) {
+                return t.substring(t.indexOf('"') + 1, t.lastIndexOf('"'));
+            }
+        }
+        return null;
+    }
+
+    static String keystore(String[] files) {
+        try {
+            String path = value(Path.of(files[0]), "keystorePath");
+            String password = value(Path.of(files[files.length - 1]), "keystorePassword");
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            try (var in = Files.newInputStream(Path.of(path))) {
+                store.load(in, password.toCharArray());
+            }
+            return "keystore=" + path + " aliases=" + Collections.list(store.aliases());
+        } catch (Exception e) {
+            return "keystore failed: " + e;
+        }
     }
 
     static void reply(HttpExchange ex, String body) throws IOException {
