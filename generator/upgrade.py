@@ -74,9 +74,10 @@ def _load_model(out_dir: Path, sets: list[str], label: str):
     from .load import Layers, parse_set, read_yaml
     from .migrate import migrate
     from .pipeline import validate
+    from .state import answers_path
     from .upgrade_notes import hints
 
-    data, notes = migrate(read_yaml(out_dir / ".hardgen" / "answers.yaml", label), label)
+    data, notes = migrate(read_yaml(answers_path(out_dir), label), label)
     layers = Layers()
     layers.apply(data, label)
     for item in sets:
@@ -99,15 +100,15 @@ def regenerate_folder(folder: str, sets: list[str], mode: str = WRITE, *, force:
 
 
 def _regenerate(out_dir: Path, sets: list[str], mode: str, force: bool, full: bool, report: FolderReport) -> None:
-    from .state import STATE_DIR, read_state
+    from .state import STATE_DIR, answers_path, read_state
 
     folder = report.folder
-    label = str(out_dir / STATE_DIR / "answers.yaml")
+    answers_file = answers_path(out_dir)
+    label = str(answers_file)
     state = read_state(out_dir)
-    if state is None or not (out_dir / STATE_DIR / "answers.yaml").is_file():
+    if state is None or not answers_file.is_file():
         raise UserError(Problem(folder, "", f"has no readable {STATE_DIR}/state.json and {STATE_DIR}/answers.yaml; "
                                 "it was not written by 'hardgen generate' (run that first)"))
-    answers_file = out_dir / STATE_DIR / "answers.yaml"
     if answers_file.is_symlink():
         raise UserError(Problem(label, "", "is a symbolic link; hardgen never reads through one"))
     if not (sets or force or full) and in_sync(out_dir, state, answers_file.read_bytes()):

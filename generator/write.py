@@ -56,13 +56,20 @@ def check_rel(rel: str) -> None:
         raise AssertionError(f"planned path escapes the output folder: {rel}")
 
 
-def _no_symlink_on_the_way(root: Path, rel: str, label: str) -> Path:
-    """The path of `rel` under `root`, refusing a symlink in any existing component."""
+def _no_symlink_on_the_way(root: Path, rel: str, label: str, make_parents: bool = False) -> Path:
+    """The path of `rel` under `root`, refusing a symlink in any existing component.
+
+    With `make_parents`, missing folders on the way are created (0755) as the walk
+    reaches them, so the check and the creation see the same components.
+    """
     current = root
-    for part in PurePosixPath(rel).parts:
+    parts = PurePosixPath(rel).parts
+    for i, part in enumerate(parts):
         current = current / part
         if current.is_symlink():
             raise UserError(Problem(label, "", f"{current} is a symbolic link; hardgen never writes through one"))
+        if make_parents and i < len(parts) - 1 and not current.exists():
+            current.mkdir(mode=0o755)
     return current
 
 
@@ -147,9 +154,7 @@ def apply_changes(out_dir: Path, changes: Desired, remove: list[str], *, label: 
             os.rename(stage, out_dir)
             return
         for rel in changes:
-            target = _no_symlink_on_the_way(out_dir, rel, label)
-            _make_dirs(out_dir, target.parent, label)
-            os.replace(stage / rel, target)
+            os.replace(stage / rel, _no_symlink_on_the_way(out_dir, rel, label, make_parents=True))
         for rel in remove:
             path = out_dir / rel
             if path.is_file() and not path.is_symlink():
@@ -167,17 +172,6 @@ def _write_new(path: Path, content: bytes, mode: int) -> None:
         os.write(fd, content)
     finally:
         os.close(fd)
-
-
-def _make_dirs(root: Path, directory: Path, label: str) -> None:
-    rel = directory.relative_to(root)
-    current = root
-    for part in rel.parts:
-        current = current / part
-        if current.is_symlink():
-            raise UserError(Problem(label, "", f"{current} is a symbolic link; hardgen never writes through one"))
-        if not current.exists():
-            current.mkdir(mode=0o755)
 
 
 def _prune_empty(root: Path, directory: Path) -> None:
