@@ -93,7 +93,7 @@ def script_imports_this_checkout(script: Path, env: dict[str, str]) -> bool:
 
 
 def built_targets(env: dict[str, str]) -> list[str]:
-    out = subprocess.run([sys.executable, "-c", "from generator.model import BUILT_TARGETS; print(' '.join(BUILT_TARGETS))"],
+    out = subprocess.run([sys.executable, "-c", "from generator.model.integration import TARGET_NAMES; print(' '.join(TARGET_NAMES))"],
                          env=env, capture_output=True, text=True, check=True)
     return out.stdout.split()
 

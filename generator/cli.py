@@ -10,8 +10,8 @@ import argparse
 import importlib
 import sys
 
-from . import __version__
-from .errors import UserError
+from generator import __version__
+from generator.errors import UserError
 
 EXIT_OK, EXIT_DRIFT, EXIT_USAGE, EXIT_CONFLICT, EXIT_ABORTED = 0, 1, 2, 3, 130
 

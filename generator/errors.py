@@ -7,7 +7,7 @@ path and a sentence that names the value and what is allowed, so every view
 
 from __future__ import annotations
 
-from .records import record
+from generator.records import record
 
 
 @record(frozen=True, order=True)

@@ -14,7 +14,7 @@ that tuple (frozen records only; a mutable record is unhashable, as with
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, dataclass_transform
 
 
 def _compared(obj: Any) -> tuple:
@@ -60,14 +60,19 @@ def _repr(self):
     return f"{type(self).__qualname__}({shown})"
 
 
-def record(cls: type | None = None, /, *, frozen: bool = False, order: bool = False):
-    """Use as `@record`, `@record(frozen=True)` or `@record(frozen=True, order=True)`."""
+@dataclass_transform(field_specifiers=(dataclasses.field,))
+def record(cls: Any = None, /, *, frozen: bool = False, order: bool = False, kw_only: bool = False) -> Any:
+    """Use as `@record`, `@record(frozen=True)` or `@record(frozen=True, order=True)`.
+
+    `dataclass_transform` tells type checkers that a record is a dataclass, so
+    they check its constructor calls and field types as they would `@dataclass`.
+    """
 
     def wrap(cls: type) -> type:
         for name in ("__eq__", "__repr__", "__hash__") + (("__lt__", "__le__", "__gt__", "__ge__") if order else ()):
             if name in cls.__dict__:
                 raise TypeError(f"{cls.__name__} defines {name}; use @dataclass for hand-written value methods")
-        cls = dataclasses.dataclass(cls, frozen=frozen, eq=False, repr=False)
+        cls = dataclasses.dataclass(cls, frozen=frozen, eq=False, repr=False, kw_only=kw_only)
         cls.__eq__ = _eq
         cls.__repr__ = _repr
         cls.__hash__ = _hash if frozen else None

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.layout import CONTAINER
+from generator.targets.shared.layout import CONTAINER
 from tests.support.models import preset_cases, render_case
 from tests.toolbox import JDK_VERSIONS, require_java, require_javac
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.layout import CONTAINER
-from generator.render import dump_yaml
+from generator.targets.shared.layout import CONTAINER
+from generator.render.yaml_dump import dump_yaml
 from tests.conftest import run_hardgen
 from tests.support import kube, pss
 from tests.support import nca as ncasim
@@ -181,7 +181,7 @@ def test_rich_model_flows_reach_each_peer_on_its_port(outputs, tmp_path):
 
 
 def test_deployment_wires_config_secrets_and_jvm_options_as_read_only_files(outputs):
-    from generator.targets import ballerina, jvm
+    from generator.targets.shared import ballerina_config as ballerina, jvm
 
     model = kube.model_of(RICH)
     objects = kube.load_all(outputs["rich"][0])

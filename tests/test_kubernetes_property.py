@@ -15,7 +15,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.model import NON_HEAP_MINIMUM_MI, RESERVED_NAMESPACES, keystore, secret_names
+from generator.model.integration import NON_HEAP_MINIMUM_MI, RESERVED_NAMESPACES, keystore, secret_names
 from tests.support import kube, pss
 from tests.support import nca as ncasim
 

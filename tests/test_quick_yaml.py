@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from generator.quick_yaml import load as quick_load
-from generator.render import dump_yaml
+from generator.inputs.yaml_subset import load as quick_load
+from generator.render.yaml_dump import dump_yaml
 
 REPO = Path(__file__).resolve().parent.parent
 WORDS = ["name", "port", "yes", "no", "on", "off", "y", "true", "null", "1.0", "0.1.0", "500m", "10.0.0.0/24", "a b",

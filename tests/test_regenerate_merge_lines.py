@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from generator.merge import three_way
-from generator.merge.lines import merge_sequences, merge_text
+from generator.regenerate.merge import three_way
+from generator.regenerate.merge.lines import merge_sequences, merge_text
 
 BASE = "FROM base:1\nUSER 10001\nCOPY a /a\nCOPY b /b\nENTRYPOINT [\"java\"]\n"
 

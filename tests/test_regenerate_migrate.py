@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from generator.errors import UserError
-from generator.migrate import migrate
-from generator.model import SCHEMA_VERSION
+from generator.inputs.migrate import migrate
+from generator.model.integration import SCHEMA_VERSION
 
 
 def test_v0_layout_moves_each_key_to_its_current_place_and_says_so():

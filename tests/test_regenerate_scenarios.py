@@ -67,7 +67,7 @@ def test_jdk17_to_25_drops_the_security_manager_and_its_policy_and_keeps_the_use
 
 def assert_jdk25_starts_with(options: Path, tmp_path: Path) -> None:
     """A real JDK 25 reads the merged argfile (image log directory mapped to a temp dir) and gets the user's flag."""
-    from generator.layout import CONTAINER
+    from generator.targets.shared.layout import CONTAINER
     from tests.toolbox import require_java
 
     logs = tmp_path / "logs"

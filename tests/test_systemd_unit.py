@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.resources import preset_dir
+from generator.shipped import preset_dir
 
 MAX_EXPOSURE = 1.2
 PRESETS = sorted(p.stem for p in preset_dir().glob("*.yaml"))

@@ -19,10 +19,12 @@ from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from generator import cli, model, questions
+from generator import cli
+from generator.model import integration as model
+from generator.wizard import questions
 from generator.commands import init
-from generator.fields import fields_of, spec_of, to_data
-from generator.wizard import ask, interview
+from generator.model.fields import fields_of, spec_of, to_data
+from generator.wizard.prompts import ask, interview
 
 from .conftest import hardgen_env, run_hardgen
 
@@ -130,9 +132,7 @@ def test_pasted_secret_value_is_refused_in_name_fields():
 
 
 def test_choices_the_model_refuses_are_offered_disabled_with_its_reason():
-    refused = questions.refusals(question("targets"), {"name": "demo"})
-    assert set(refused) == set(model.SUPPORTED_TARGETS) - set(model.BUILT_TARGETS)
-    assert all("not supported yet" in why for why in refused.values())
+    assert questions.refusals(question("targets"), {"name": "demo"}) == {}
     assert questions.refusals(question("runtime"), {"name": "demo"}) == {"mi": "'mi' (Micro Integrator) is not supported yet; use 'ballerina'"}
     assert questions.judge(question("targets"), [], {"name": "demo"}) == (None, "[] is empty; choose at least one target")
 
@@ -188,7 +188,6 @@ def test_a_key_the_whole_model_still_refuses_is_asked_again():
 
 
 def test_choosing_kubernetes_asks_its_settings_and_not_systemds(monkeypatch):
-    monkeypatch.setattr(model, "BUILT_TARGETS", model.SUPPORTED_TARGETS)  # as once every target is merged
     keys = [typed("orders")] + [ENTER] * 5 + ["n", ENTER, ENTER, "n", "n", "n", ENTER,  # up to secrets
             DOWN + SPACE + ENTER,  # targets: docker and kubernetes
             ENTER, typed("orders-prod"), typed("3")]  # docker.deploy_dir, kubernetes.namespace, .replicas; nothing else

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from generator.render import _ruamel_text, dump_yaml, literal
+from generator.render.yaml_dump import _ruamel_text, dump_yaml, literal
 
 TRICKY_STRINGS = [
     "yes", "no", "on", "off", "y", "n", "~", "null", "Null", "True", "FALSE", "1.0", "0.1.0", "500m", "-x", "- x",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 
 def add_arguments(p) -> None:
-    from ..cli import add_input_options
+    from generator.cli import add_input_options
 
     add_input_options(p)
     p.add_argument("--batch", action="append", default=[], type=Path, metavar="PATH",
@@ -44,9 +44,9 @@ def deploy_dir_warning(rendered, out_dir: Path) -> str | None:
 def run(args) -> int:
     if args.batch:
         return run_batch(args)
-    from ..pipeline import render_inputs
-    from ..state import read_state
-    from ..write import write_output
+    from generator.render.pipeline import render_inputs
+    from generator.output.state import read_state
+    from generator.output.writer import write_output
 
     rendered = render_inputs(args.preset, [Path(a) for a in args.answers], args.sets)
     out_dir: Path = args.output
@@ -60,7 +60,7 @@ def run(args) -> int:
 
 def batch_files(paths: list[Path]) -> list[Path]:
     """The answers files named by `--batch`: files as given, folders as their `*.yaml` files in name order."""
-    from ..errors import Problem, UserError
+    from generator.errors import Problem, UserError
 
     files: list[Path] = []
     problems = []
@@ -89,7 +89,7 @@ class _Recorded:
 
 def _in_file(problem, source: str):
     """A batch error always names the answers file of the integration it belongs to."""
-    from ..errors import Problem
+    from generator.errors import Problem
 
     if problem.source == source:
         return problem
@@ -100,11 +100,11 @@ def _in_file(problem, source: str):
 
 def run_batch(args) -> int:
     """Validate and plan every integration, refuse before writing if any fails, then write one folder each."""
-    from ..errors import Problem, UserError
-    from ..load import Layers, load_preset, parse_set, read_yaml
-    from ..pipeline import render, validate
-    from ..state import read_state
-    from ..write import plan_writes, write_output
+    from generator.errors import Problem, UserError
+    from generator.inputs.load import Layers, load_preset, parse_set, read_yaml
+    from generator.render.pipeline import render_model, validate
+    from generator.output.state import read_state
+    from generator.output.writer import plan_writes, write_output
 
     if args.answers:
         raise UserError(Problem("--answers", "", "cannot be combined with --batch: give each integration's answers as a --batch file"))
@@ -125,7 +125,7 @@ def run_batch(args) -> int:
             layers.apply(read_yaml(path), source)
             for data in sets:
                 layers.apply(data, "--set")
-            rendered = render(validate(layers))
+            rendered = render_model(validate(layers))
         except UserError as exc:
             problems.extend(_in_file(p, source) for p in exc.problems)
             continue

@@ -19,7 +19,7 @@ DEFAULT_OUTPUT = Path("deploy")
 
 
 def add_arguments(p) -> None:
-    from ..cli import add_input_options
+    from generator.cli import add_input_options
 
     add_input_options(p)
     p.add_argument("--output", "-o", type=Path, default=DEFAULT_OUTPUT, metavar="DIR",
@@ -31,26 +31,26 @@ def has_terminal() -> bool:
 
 
 def run(args) -> int:
-    from ..load import load_inputs
-    from ..state import answers_path
+    from generator.inputs.load import load_inputs
+    from generator.output.state import answers_path
 
     out_dir: Path = args.output
     existing = answers_path(out_dir)
     answers = ([existing] if existing.is_file() and not existing.is_symlink() else []) + [Path(a) for a in args.answers]
     layers = load_inputs(args.preset, answers, args.sets)
     if args.no_input or not has_terminal():
-        from ..errors import UserError
+        from generator.errors import UserError
 
         raise UserError(no_terminal_problems(layers, args.preset, answers, args.sets, out_dir))
 
-    from ..cli import EXIT_ABORTED
-    from ..pipeline import render
-    from ..state import read_state
-    from ..wizard import confirm, interview
-    from ..write import write_output
+    from generator.cli import EXIT_ABORTED
+    from generator.render.pipeline import render_model
+    from generator.output.state import read_state
+    from generator.wizard.prompts import confirm, interview
+    from generator.output.writer import write_output
 
     model = interview(layers.data, origin=layers.origin)
-    rendered = render(model)
+    rendered = render_model(model)
     previous = read_state(out_dir)
     print(summary(rendered, out_dir, previous), flush=True)
     if not confirm(f"Write these files to {out_dir}?"):
@@ -64,11 +64,11 @@ def run(args) -> int:
 
 def summary(rendered, out_dir: Path, previous) -> str:
     """The answers as they will be recorded, and what happens to each file; refuses early what `write` would."""
-    from ..fields import to_data
-    from ..render import dump_yaml
-    from ..state import STATE_DIR, answers_path
-    from ..write import plan_writes
-    from .generate import deploy_dir_warning
+    from generator.model.fields import to_data
+    from generator.render.yaml_dump import dump_yaml
+    from generator.output.state import STATE_DIR, answers_path
+    from generator.output.writer import plan_writes
+    from generator.commands.generate import deploy_dir_warning
 
     changes, unchanged, _removed, _kept = plan_writes(out_dir, rendered.desired, previous, False, "--output")
     lines = [f"\nAnswers (recorded in {answers_path(out_dir)}):"]
@@ -86,9 +86,9 @@ def summary(rendered, out_dir: Path, previous) -> str:
 
 def no_terminal_problems(layers, presets: list[str], answers: list[Path], sets: list[str], out_dir: Path):
     """Without a terminal: which required keys are missing, and the `generate` command that passes them."""
-    from ..errors import Problem
-    from ..fields import Builder
-    from ..model import Integration
+    from generator.errors import Problem
+    from generator.model.fields import Builder
+    from generator.model.integration import Integration
 
     builder = Builder(layers.origin)
     builder.build(Integration, layers.data)

@@ -8,8 +8,8 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from ..load import read_yaml
-    from ..resources import preset_dir
+    from generator.inputs.load import read_yaml
+    from generator.shipped import preset_dir
 
     for path in sorted(preset_dir().glob("*.yaml")):
         data = read_yaml(path, f"preset {path.stem}")

@@ -17,14 +17,14 @@ def add_arguments(p) -> None:
 
 
 def _one(job: tuple) -> object:
-    from ..upgrade import regenerate_folder
+    from generator.regenerate.folder import regenerate_folder
 
     folder, sets, mode, force, full = job
     return regenerate_folder(folder, sets, mode, force=force, full=full)
 
 
 def run(args) -> int:
-    from ..upgrade import CHECK, DRY_RUN, SEVERITY, WRITE
+    from generator.regenerate.folder import CHECK, DRY_RUN, SEVERITY, WRITE
 
     if args.jobs < 1:
         print("--jobs: must be at least 1", file=sys.stderr)
@@ -51,7 +51,7 @@ def run(args) -> int:
 
 def _print_all(reports) -> int:
     """Print each folder's report in the order given; the index of the worst exit code in SEVERITY."""
-    from ..upgrade import SEVERITY
+    from generator.regenerate.folder import SEVERITY
 
     worst = 0
     for r in reports:

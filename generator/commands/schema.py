@@ -11,9 +11,9 @@ def add_arguments(p) -> None:
 
 
 def schema() -> dict:
-    from .. import __version__
-    from ..fields import json_schema
-    from ..model import Integration
+    from generator import __version__
+    from generator.model.fields import json_schema
+    from generator.model.integration import Integration
 
     out: dict[str, Any] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

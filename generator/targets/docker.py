@@ -8,14 +8,15 @@ listener, and no secret anywhere in the image or its build context.
 
 from __future__ import annotations
 
-from ..layout import CONTAINER
-from ..model import RUNTIME_UID, Integration, base_image_ref, keystore, metrics_host, secret_names
-from ..plan import TargetPlan
-from ..render import render_template
-from .ballerina import KEYSTORE_SOURCE, SECRETS_FILLED
+from generator.targets.shared.layout import CONTAINER
+from generator.model.integration import RUNTIME_UID, keystore, secret_names
+from generator.model.resolved import ResolvedIntegration, base_image_ref, metrics_host
+from generator.targets.plan import TargetPlan
+from generator.render.templates import render_template
+from generator.targets.shared.ballerina_config import KEYSTORE_SOURCE, SECRETS_FILLED
 
 
-def _healthcheck(model: Integration) -> list[str]:
+def _healthcheck(model: ResolvedIntegration) -> list[str]:
     port = model.service.port
     if model.service.tls:
         probe = f"exec 3<>/dev/tcp/127.0.0.1/{port}"
@@ -28,7 +29,7 @@ def _healthcheck(model: Integration) -> list[str]:
     return ["bash", "-c", probe]
 
 
-def plan(model: Integration) -> TargetPlan:
+def plan(model: ResolvedIntegration) -> TargetPlan:
     prefix = "" if model.docker.deploy_dir == "." else model.docker.deploy_dir.rstrip("/") + "/"
     layout = CONTAINER
     copied = [model.artifact, f"{prefix}jvm/java.options", f"{prefix}config/Config.toml"]

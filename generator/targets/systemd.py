@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..layout import systemd_layout
-from ..model import Integration, Peer, keystore, secret_names
-from ..plan import MODE_FILE, MODE_SCRIPT, TargetPlan
-from ..render import render_template
-from . import ballerina, jvm
+from generator.targets.shared.layout import systemd_layout
+from generator.model.integration import Peer, keystore, secret_names
+from generator.model.resolved import ResolvedIntegration
+from generator.targets.plan import MODE_FILE, MODE_SCRIPT, TargetPlan
+from generator.render.templates import render_template
+from generator.targets.shared import ballerina_config as ballerina
+from generator.targets.shared import jvm
 
 OUT = "systemd"
 #: Ports below this need CAP_NET_BIND_SERVICE.
@@ -41,7 +43,7 @@ SYSCALL_DENY = ("@clock", "@cpu-emulation", "@debug", "@module", "@mount", "@obs
 LOCALHOST = "localhost"
 
 
-def unit_name(model: Integration) -> str:
+def unit_name(model: ResolvedIntegration) -> str:
     return f"{model.name}.service"
 
 
@@ -50,7 +52,7 @@ def systemd_memory(quantity: str) -> str:
     return quantity[:-1]
 
 
-def privileged_ports(model: Integration) -> list[int]:
+def privileged_ports(model: ResolvedIntegration) -> list[int]:
     ports = [model.service.port] + ([model.metrics.port] if model.metrics.enabled else [])
     return sorted(p for p in ports if p < FIRST_UNPRIVILEGED_PORT)
 
@@ -64,7 +66,7 @@ class AddressPolicy:
     warnings: tuple[str, ...]
 
 
-def address_policy(model: Integration) -> AddressPolicy:
+def address_policy(model: ResolvedIntegration) -> AddressPolicy:
     """Allow-list the declared address blocks once any egress peer is an address block.
 
     systemd filters by remote address, for traffic in both directions, and cannot
@@ -101,7 +103,7 @@ def _label_peer_warning(kind: str, index: int, peer: Peer, deny_all: bool) -> st
     return f"warning: systemd: {where} is a set of pods (labels), which has no address on a VM: {effect}"
 
 
-def plan(model: Integration) -> TargetPlan:
+def plan(model: ResolvedIntegration) -> TargetPlan:
     layout = systemd_layout(model.systemd.install_dir, model.name)
     credential = layout.secrets_file.rsplit("/", 1)[1]  # the file's name inside $CREDENTIALS_DIRECTORY (%d)
     group = model.systemd.user
@@ -158,7 +160,7 @@ def plan(model: Integration) -> TargetPlan:
     return out
 
 
-def _on_vm(model: Integration) -> Integration:
+def _on_vm(model: ResolvedIntegration) -> ResolvedIntegration:
     """The model as a VM sees it: no pod network, so metrics stay on 127.0.0.1 (seed 000) even when
     the same answers also build Kubernetes manifests with a scraper peer."""
     return dataclasses.replace(model, targets=("systemd",))

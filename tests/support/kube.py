@@ -27,17 +27,17 @@ OLDEST_KUBERNETES = "1.29.0"
 def render_output(out: Path, data: dict[str, Any]):
     """Write the files hardgen would write for `data` (answers-file content) into `out`; returns the
     `Rendered` result (`.resolved` is the model the targets saw, `.plan.warnings` what the CLI prints)."""
-    from generator.pipeline import render
-    from generator.write import write_output
+    from generator.render.pipeline import render_model
+    from generator.output.writer import write_output
 
-    rendered = render(_validated(data))
+    rendered = render_model(_validated(data))
     write_output(out, rendered.desired, None)
     return rendered
 
 
 def _validated(data: dict[str, Any]):
-    from generator.load import Layers
-    from generator.pipeline import validate
+    from generator.inputs.load import Layers
+    from generator.render.pipeline import validate
 
     layers = Layers()
     layers.apply(data, "test model")
@@ -46,7 +46,7 @@ def _validated(data: dict[str, Any]):
 
 def model_of(data: dict[str, Any]):
     """The resolved model (what the targets see) of answers-file content."""
-    from generator.model import resolve
+    from generator.model.resolved import resolve
 
     return resolve(_validated(data))
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.load import load_inputs
-from generator.pipeline import render, validate
-from generator.resources import preset_dir
-from generator.write import write_output
+from generator.inputs.load import load_inputs
+from generator.render.pipeline import render_model, validate
+from generator.shipped import preset_dir
+from generator.output.writer import write_output
 
 #: name -> (preset, --set lines). Each switches on options the presets leave off.
 VARIANTS: dict[str, tuple[str, list[str]]] = {
@@ -60,7 +60,7 @@ def preset_cases() -> dict[str, tuple[str, list[str]]]:
 
 
 def render_case(preset: str, sets: list[str]):
-    return render(validate(load_inputs([preset], [], sets)))
+    return render_model(validate(load_inputs([preset], [], sets)))
 
 
 def generate_case(out: Path, preset: str, sets: list[str]) -> Path:

@@ -61,7 +61,7 @@ def synthetic_cluster(model, integration_labels: dict[str, str]) -> list[SimPod]
 
 
 def write_cluster(folder: Path, pods: list[SimPod]) -> tuple[Path, Path]:
-    from generator.render import dump_yaml
+    from generator.render.yaml_dump import dump_yaml
 
     names = sorted({p.namespace for p in pods})
     namespaces = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n, "labels": {"kubernetes.io/metadata.name": n}}} for n in names]
@@ -142,7 +142,7 @@ def parse_connectivity(text: str) -> list[tuple[Any, Any, Any]]:
 
 def connectivity(policies: list[dict[str, Any]], pods: list[SimPod], work: Path) -> list[tuple[Any, Any, Any]]:
     """Run nca over the policies (as parsed from the output) in the synthetic cluster."""
-    from generator.render import dump_yaml
+    from generator.render.yaml_dump import dump_yaml
 
     ns_file, pod_file = write_cluster(work, pods)
     policy_file = work / "policies.yaml"

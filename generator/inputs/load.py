@@ -1,0 +1,179 @@
+"""Load: presets (with `extends:`), answers files and `--set`, merged with their origins.
+
+Later layers win (preset < answers < --set). Every key remembers which file or
+flag set it, so a validation problem can name the file the user has to edit.
+YAML is read defensively: size cap, no anchors or aliases (no alias bombs),
+duplicate keys refused, a mapping at the top.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import field
+from pathlib import Path
+from typing import Any
+
+from generator.errors import Problem, UserError
+from generator.model.fields import SetText
+from generator.records import record
+from generator.shipped import preset_dir
+
+MAX_INPUT_BYTES = 1 << 20
+MAX_EXTENDS_DEPTH = 8
+PRESET_ONLY_KEYS = ("extends", "description")
+_SET_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+@record
+class Layers:
+    """The merged input data and, for each key path, the source that set it."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)
+
+    def apply(self, data: Mapping[str, Any], source: str) -> None:
+        self.sources.append(source)
+        _merge(self.data, data, "", source, self.origins)
+
+    def origin(self, path: str) -> str:
+        """The source of `path` or of its nearest set ancestor; missing keys point at all inputs."""
+        probe = path
+        while probe:
+            if probe in self.origins:
+                return self.origins[probe]
+            probe = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", probe) if re.search(r"(\.|\[)", probe) else ""
+        return " + ".join(self.sources) if self.sources else "input"
+
+
+def _merge(into: dict, new: Mapping, prefix: str, source: str, origins: dict[str, str]) -> None:
+    for key, value in new.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
+            _merge(into[key], value, path, source, origins)
+            continue
+        for stale in [p for p in origins if p.startswith(path + ".") or p.startswith(path + "[")]:
+            del origins[stale]
+        origins[path] = source
+        if isinstance(value, Mapping):
+            into[key] = {}
+            _merge(into[key], value, path, source, origins)
+        else:
+            into[key] = value
+
+
+def read_yaml(path: Path, label: str | None = None) -> dict[str, Any]:
+    """A YAML mapping from a user file, refusing what could hurt or mislead."""
+    label = label or str(path)
+    try:
+        if path.is_dir():
+            raise UserError(Problem(label, "", "is a directory, not a YAML file"))
+        raw = path.read_bytes()[: MAX_INPUT_BYTES + 1]
+    except OSError as exc:
+        raise UserError(Problem(label, "", f"cannot be read: {exc.strerror}")) from None
+    if len(raw) > MAX_INPUT_BYTES:
+        raise UserError(Problem(label, "", f"is larger than {MAX_INPUT_BYTES // 1024} KiB"))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UserError(Problem(label, "", "is not UTF-8 text")) from None
+    data = parse_yaml(text, label)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise UserError(Problem(label, "", "must hold a mapping of answer keys at the top level"))
+    return data
+
+
+def parse_yaml(text: str, label: str) -> Any:
+    from generator.inputs.yaml_subset import load
+
+    quick = load(text)  # the usual answers file; anything unusual is ruamel's
+    if quick is not None:
+        return quick
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.events import AliasEvent
+
+    yaml = YAML(typ="safe", pure=True)
+    yaml.allow_duplicate_keys = False
+    try:
+        # An anchor needs '&' and an alias '*': text without either skips the second parse (half the cost).
+        if "&" in text or "*" in text:
+            for event in yaml.parse(text):
+                if isinstance(event, AliasEvent) or getattr(event, "anchor", None):
+                    line = event.start_mark.line + 1 if event.start_mark else 0
+                    raise UserError(Problem(label, "", f"line {line}: YAML anchors and aliases are not allowed in hardgen input"))
+        return yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}: " if mark else ""
+        what = (exc.problem or exc.context or "invalid YAML").strip().replace("\n", " ")
+        raise UserError(Problem(label, "", f"{where}{what}")) from None
+    except YAMLError as exc:
+        raise UserError(Problem(label, "", str(exc).strip().splitlines()[0])) from None
+
+
+def parse_flow(text: str) -> Any:
+    """A `--set` value that is a YAML flow list or mapping, e.g. `[docker, kubernetes]`."""
+    stripped = text.strip()
+    if not stripped.startswith(("[", "{")):
+        return text
+    return parse_yaml(stripped, "--set")
+
+
+def find_preset(name_or_file: str) -> tuple[Path, str]:
+    candidate = Path(name_or_file)
+    if candidate.suffix in (".yaml", ".yml") or "/" in name_or_file:
+        return candidate, str(candidate)
+    path = preset_dir() / f"{name_or_file}.yaml"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in preset_dir().glob("*.yaml")))
+        raise UserError(Problem("--preset", "", f"{name_or_file!r} is not a preset (available: {known}; or give a .yaml file)"))
+    return path, f"preset {name_or_file}"
+
+
+def load_preset(name_or_file: str, layers: Layers, _chain: tuple[str, ...] = ()) -> None:
+    """Apply a preset after the presets it `extends:`, base first."""
+    path, label = find_preset(name_or_file)
+    key = str(path.resolve())
+    if key in _chain:
+        raise UserError(Problem(label, "extends", "forms a cycle of presets"))
+    if len(_chain) >= MAX_EXTENDS_DEPTH:
+        raise UserError(Problem(label, "extends", f"chain is deeper than {MAX_EXTENDS_DEPTH}"))
+    data = read_yaml(path, label)
+    parent = data.pop("extends", None)
+    data.pop("description", None)
+    if parent is not None:
+        if not isinstance(parent, str):
+            raise UserError(Problem(label, "extends", "must be a preset name or a file"))
+        if "/" in parent or parent.endswith((".yaml", ".yml")):
+            parent = str((path.parent / parent))
+        load_preset(parent, layers, (*_chain, key))
+    layers.apply(data, label)
+
+
+def parse_set(item: str) -> dict[str, Any]:
+    """`a.b=value` into `{'a': {'b': SetText('value')}}`; the model's type decides how to read it."""
+    key, sep, value = item.partition("=")
+    if not sep or not _SET_KEY.match(key):
+        raise UserError(Problem("--set", "", f"{item!r} is not KEY=VALUE with a dotted key (like service.port=9443)"))
+    out: dict[str, Any] = {}
+    node = out
+    parts = key.split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = SetText(value)
+    return out
+
+
+def load_inputs(presets: list[str], answers: list[Path], sets: list[str]) -> Layers:
+    layers = Layers()
+    for preset in presets:
+        load_preset(preset, layers)
+    for path in answers:
+        layers.apply(read_yaml(path), str(path))
+    for item in sets:
+        layers.apply(parse_set(item), "--set")
+    return layers

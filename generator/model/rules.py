@@ -1,0 +1,109 @@
+"""Rules that span fields: what no single field's validator can see.
+
+Each rule returns (key path, message) pairs; `problems` attributes them to the
+input that set the key, so the user is sent to the right file or flag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from generator.errors import Problem
+from generator.model import validators as checks
+from generator.model.integration import (
+    LAST_JDK_WITH_SECURITY_MANAGER,
+    NON_HEAP_MINIMUM_MI,
+    EPHEMERAL_MINIMUM_MI,
+    RESERVED_NAMESPACES,
+    Integration,
+    keystore,
+    secret_names,
+)
+
+
+def cross_field_problems(m: Integration) -> list[tuple[str, str]]:
+    """Rules that span fields; (key path, message) pairs."""
+    out: list[tuple[str, str]] = []
+    if m.runtime == "mi":
+        out.append(("runtime", "'mi' (Micro Integrator) is not supported yet; use 'ballerina'"))
+    if m.jvm.security_manager and m.jdk > LAST_JDK_WITH_SECURITY_MANAGER:
+        out.append(("jvm.security_manager", f"true is not possible on JDK {m.jdk}: since JDK 24 (JEP 486) -Djava.security.manager aborts JVM start-up; use JDK 17 or 21, or set it to false and rely on the container and systemd sandbox"))
+    if len(set(m.targets)) != len(m.targets):
+        out.append(("targets", "lists a target twice"))
+    if m.metrics.enabled and m.metrics.port == m.service.port:
+        out.append(("metrics.port", f"{m.metrics.port} is the service port; choose another"))
+    if m.kubernetes.namespace in RESERVED_NAMESPACES:
+        out.append(("kubernetes.namespace", f"{m.kubernetes.namespace!r} is not allowed: give the integration its own namespace"))
+    elif "kubernetes" in m.targets and not m.kubernetes.namespace and m.name in RESERVED_NAMESPACES:
+        out.append(("name", f"{m.name!r} is not allowed as the namespace (kubernetes.namespace defaults to the name): set kubernetes.namespace"))
+    if "kubernetes" in m.targets:
+        out.extend(_kubernetes_checks(m))
+    for key in m.config.values:
+        if checks.identifier(key):
+            out.append((f"config.values.{key}", f"{key!r} is not a Ballerina configurable name"))
+        elif key in m.secrets:
+            out.append((f"config.values.{key}", f"{key!r} is also listed in secrets; a secret never gets a value in Config.toml"))
+        elif any(w in key.lower() for w in ("password", "secret", "token", "apikey", "api_key", "privatekey")):
+            out.append((f"config.values.{key}", f"{key!r} looks like a secret; list its name under secrets instead"))
+    for kind, peers in (("ingress", m.ingress), ("egress", m.egress)):
+        seen = set()
+        for i, p in enumerate(peers):
+            where = f"{kind}[{i}]"
+            if p.name in seen:
+                out.append((f"{where}.name", f"{p.name!r} is used twice"))
+            seen.add(p.name)
+            if p.cidr and (p.labels or p.namespace):
+                out.append((where, "has both cidr and labels/namespace; a peer is either pods or an address block"))
+            if not p.cidr and not p.labels and not p.namespace:
+                out.append((where, "needs labels (and optionally namespace), or a cidr"))
+            if kind == "egress" and p.port is None:
+                out.append((f"{where}.port", "is required for an egress peer"))
+            if kind == "ingress" and p.port is not None:
+                out.append((f"{where}.port", "is not used for ingress peers: they call service.port"))
+    if "systemd" in m.targets and not m.systemd.user and checks.system_user(m.name[:32]):
+        out.append(("systemd.user", f"is needed: the integration name {m.name!r} {checks.system_user(m.name[:32])}"))
+    if len(set(m.secrets)) != len(m.secrets):
+        out.append(("secrets", "lists a name twice"))
+    out.extend(_keystore_checks(m))
+    return out
+
+
+def _keystore_checks(m: Integration) -> list[tuple[str, str]]:
+    """The keystore's configurables are hardgen's to fill: no other input may claim their names."""
+    s = m.service
+    if not keystore(m):
+        return []
+    if not s.keystore_passphrase_key:
+        return [("service.keystore_passphrase_key", "is needed while service.keystore_path_key is set: a Ballerina keystore cannot be opened without its password (or set keystore_path_key to null too)")]
+    out: list[tuple[str, str]] = []
+    if s.keystore_passphrase_key == s.keystore_path_key:
+        out.append(("service.keystore_passphrase_key", f"{s.keystore_passphrase_key!r} is also keystore_path_key; give them different names"))
+    for field_name in ("keystore_path_key", "keystore_passphrase_key"):
+        key = getattr(s, field_name)
+        if key in m.secrets:
+            out.append((f"service.{field_name}", f"{key!r} is also listed in secrets; hardgen adds the keystore's configurables itself"))
+        if key in m.config.values:
+            out.append((f"service.{field_name}", f"{key!r} is also a key of config.values; hardgen writes the keystore's configurables itself"))
+        if key == m.config.port_key:
+            out.append((f"service.{field_name}", f"{key!r} is also config.port_key; choose another name"))
+    return out
+
+
+def _kubernetes_checks(m: Integration) -> list[tuple[str, str]]:
+    """Pod-level rules: a heap that leaves the JVM room, storage for logs and tmp, a store for ExternalSecrets."""
+    out: list[tuple[str, str]] = []
+    k = m.kubernetes
+    memory_mi = checks.memory_bytes(k.resources.memory) / 2**20
+    non_heap = memory_mi * (1 - m.jvm.max_ram_percentage / 100)
+    if non_heap < NON_HEAP_MINIMUM_MI:
+        out.append(("kubernetes.resources.memory", f"{k.resources.memory} with jvm.max_ram_percentage {m.jvm.max_ram_percentage:g} leaves {non_heap:.0f}Mi outside the heap; the JVM needs at least {NON_HEAP_MINIMUM_MI}Mi there (metaspace, code cache, threads) or the pod is OOM-killed: raise the memory or lower the percentage"))
+    if checks.memory_bytes(k.resources.ephemeral_storage) < EPHEMERAL_MINIMUM_MI * 2**20:
+        out.append(("kubernetes.resources.ephemeral_storage", f"{k.resources.ephemeral_storage} is below {EPHEMERAL_MINIMUM_MI}Mi: the pod needs 64Mi for rotated GC logs plus room for /tmp and container logs"))
+    if k.external_secrets and secret_names(m) and not k.external_store:
+        out.append(("kubernetes.external_store", "is required with kubernetes.external_secrets: name the SecretStore that holds the values"))
+    return out
+
+
+def problems(m: Integration, origin: Callable[[str], str]) -> list[Problem]:
+    """The cross-field problems of `m`, each attributed to the input that set its key."""
+    return [Problem(origin(path), path, msg) for path, msg in cross_field_problems(m)]

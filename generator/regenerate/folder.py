@@ -1,0 +1,172 @@
+"""Regenerate one output folder: replay its answers with this hardgen, reconcile, and report.
+
+Kept free of argparse so the command can run folders one by one or in a pool
+of processes; a `FolderReport` is plain data that crosses process boundaries.
+Per folder: read `.hardgen/` (state, answers), migrate the answers forward,
+apply `--set`, validate, render, reconcile with the files on disk
+(`generator.reconcile`), then write through `generator.write` or, for
+`--check` / `--dry-run`, only describe.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.cli import EXIT_CONFLICT, EXIT_DRIFT, EXIT_OK, EXIT_USAGE
+from generator.errors import Problem, UserError
+
+WRITE, CHECK, DRY_RUN = "write", "check", "dry-run"
+#: Folder exit codes from least to most important: the command returns the worst one.
+SEVERITY = (EXIT_OK, EXIT_DRIFT, EXIT_CONFLICT, EXIT_USAGE)
+
+
+@dataclass
+class FolderReport:
+    folder: str
+    exit_code: int = EXIT_OK
+    summary: str = ""
+    details: list[str] = field(default_factory=list)  # stdout, before the summary
+    problems: list[str] = field(default_factory=list)  # stderr
+    diff: str = ""
+
+
+_WORDS = {
+    "created": "created", "updated": "updated", "merged": "merged with your edits", "mode": "restored to its generated mode",
+    "removed": "removed (no longer generated, untouched)", "recreated": "recreated (--force)",
+    "kept-deleted": "deleted by you, not recreated (use --force to get it back)",
+    "kept-edited": "no longer generated, but edited by you: kept, and no longer managed by hardgen",
+    "conflict": "conflict", "foreign": "exists but hardgen did not write it",
+}
+#: How the summary line counts each action, in this order.
+_COUNTED = {
+    "created": "created", "updated": "updated", "merged": "merged", "mode": "mode restored", "removed": "removed",
+    "recreated": "recreated", "kept-deleted": "deleted by you", "kept-edited": "edited and no longer generated",
+    "conflict": "conflict", "foreign": "not hardgen's",
+}
+
+
+def in_sync(out_dir: Path, state, answers_raw: bytes) -> bool:
+    """True when a full regeneration is known to change nothing, without rendering (see generator.fingerprint)."""
+    from generator.output.fingerprint import render_fingerprint
+    from generator.output.state import read_base
+
+    if not state.fingerprint or state.fingerprint != render_fingerprint(answers_raw):
+        return False
+    for rel, record in state.files.items():
+        base = read_base(out_dir, rel)
+        if base is None:
+            return False
+        path = out_dir / rel
+        if path.is_symlink():
+            return False
+        if not path.exists():
+            continue  # deleted by the user: not recreated without --force
+        if not path.is_file():
+            return False
+        if path.read_bytes() == base and (path.stat().st_mode & 0o7777) != record.mode:
+            return False  # untouched content, changed mode: regeneration restores the mode
+    return True
+
+
+def _load_model(out_dir: Path, sets: list[str], label: str):
+    from generator.inputs.load import Layers, parse_set, read_yaml
+    from generator.inputs.migrate import migrate
+    from generator.render.pipeline import validate
+    from generator.output.state import answers_path
+    from generator.regenerate.notes import hints
+
+    data, notes = migrate(read_yaml(answers_path(out_dir), label), label)
+    layers = Layers()
+    layers.apply(data, label)
+    for item in sets:
+        layers.apply(parse_set(item), "--set")
+    try:
+        return data, validate(layers), notes
+    except UserError as exc:
+        raise UserError([*exc.problems, *hints(exc.problems, sets, label)]) from None
+
+
+def regenerate_folder(folder: str, sets: list[str], mode: str = WRITE, *, force: bool = False, full: bool = False) -> FolderReport:
+    report = FolderReport(folder)
+    try:
+        _regenerate(Path(folder), sets, mode, force, full, report)
+    except UserError as exc:
+        report.problems.extend(str(p) for p in exc.problems)
+        report.exit_code = EXIT_USAGE
+        report.summary = f"{folder}: not regenerated ({len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''})"
+    return report
+
+
+def _regenerate(out_dir: Path, sets: list[str], mode: str, force: bool, full: bool, report: FolderReport) -> None:
+    from generator.output.state import STATE_DIR, answers_path, read_state
+
+    folder = report.folder
+    answers_file = answers_path(out_dir)
+    label = str(answers_file)
+    state = read_state(out_dir)
+    if state is None or not answers_file.is_file():
+        raise UserError(Problem(folder, "", f"has no readable {STATE_DIR}/state.json and {STATE_DIR}/answers.yaml; "
+                                "it was not written by 'hardgen generate' (run that first)"))
+    if answers_file.is_symlink():
+        raise UserError(Problem(label, "", "is a symbolic link; hardgen never reads through one"))
+    if not (sets or force or full) and in_sync(out_dir, state, answers_file.read_bytes()):
+        report.summary = f"{folder}: in sync"
+        return
+    from generator.model.fields import to_data
+    from generator.output.fingerprint import render_fingerprint
+    from generator.render.pipeline import render_model
+    from generator.regenerate.reconcile import reconcile
+    from generator.regenerate.notes import answer_changes, reasons
+
+    old_data, model, notes = _load_model(out_dir, sets, label)
+    rendered = render_model(model)
+    answers, _mode = rendered.desired[f"{STATE_DIR}/answers.yaml"]
+    new_data = to_data(model)
+    fingerprint = render_fingerprint(answers)
+    rec = reconcile(out_dir, state, rendered.plan.files, answers, fingerprint, force=force)
+    notes += answer_changes(old_data, new_data) + reasons(old_data, new_data) + list(rendered.plan.warnings)
+    report.details.extend(f"{folder}: note: {n}" for n in notes)
+    _describe(report, rec, mode)
+    if rec.conflicts:
+        report.exit_code = EXIT_CONFLICT
+    elif mode == CHECK and rec.artefact_changes():
+        report.exit_code = EXIT_DRIFT
+    if mode == WRITE:
+        from generator.output.writer import apply_changes
+
+        apply_changes(out_dir, rec.changes, rec.remove, label=folder)
+
+
+def _describe(report: FolderReport, rec, mode: str) -> None:
+    folder = report.folder
+    counts: dict[str, int] = {}
+    for o in rec.outcomes:
+        counts[o.action] = counts.get(o.action, 0) + 1
+        where = f"{folder}/{o.path}"
+        if o.action in ("conflict", "foreign"):
+            verb = "would keep" if mode != WRITE else "kept"
+            for c in o.conflicts:
+                report.problems.append(f"{where}: conflict at {c}")
+            report.problems.append(f"{where}: your file is {verb} as it is; the proposal {'would go' if mode != WRITE else 'is'} in {o.path}.hardgen-new "
+                                   "(take it with mv, or edit your file to agree, then run regenerate again)")
+        elif mode == DRY_RUN or o.action not in ("created", "updated"):
+            for c in o.conflicts:  # only with --force: the new render was taken
+                report.details.append(f"{where}: --force took the new render at {c}")
+            report.details.append(f"{where}: {'would be ' if mode != WRITE and o.action not in ('kept-deleted', 'kept-edited') else ''}{_WORDS[o.action]}")
+        if mode == CHECK and o.action not in ("kept-deleted", "kept-edited", "conflict", "foreign"):
+            report.diff += _unified(folder, o)
+    parts = [f"{counts[a]} {word}{'s' if a == 'conflict' and counts[a] > 1 else ''}" for a, word in _COUNTED.items() if a in counts]
+    lead = "in sync" if not rec.artefact_changes() else ("would change" if mode != WRITE else "")
+    report.summary = f"{folder}: " + ", ".join(x for x in [lead, *parts] if x)
+
+
+def _unified(folder: str, o) -> str:
+    if o.before == o.after:
+        return f"mode of {folder}/{o.path} would be restored\n"
+    a = (o.before or b"").decode("utf-8", "replace").splitlines(keepends=True)
+    b = (o.after or b"").decode("utf-8", "replace").splitlines(keepends=True)
+    lines = difflib.unified_diff(a, b, f"a/{folder}/{o.path}" if o.before is not None else "/dev/null",
+                                 f"b/{folder}/{o.path}" if o.after is not None else "/dev/null")
+    return "".join(x if x.endswith("\n") else x + "\n\\ No newline at end of file\n" for x in lines)

@@ -1,0 +1,141 @@
+"""Decide, file by file, what a regeneration does with the user's folder; write nothing.
+
+Three versions of every file meet here: *base* (what hardgen wrote last time,
+`.hardgen/base/`), *ours* (the file as it is now) and *theirs* (the new render).
+
+- unchanged since generated -> replaced by the new render;
+- edited -> three-way merge (`generator.merge`); a clean merge is written;
+- conflict -> the user's file stays as it is, the proposal goes to `FILE.hardgen-new`,
+  and the file keeps its *old* base and record in `.hardgen/`, so the next run
+  merges against the same base and reports the same conflict until the user's
+  file agrees with the new render on those keys (or `--force` takes the proposal).
+  Advancing the base instead would make the next run see "the user changed it,
+  hardgen did not" and silently keep the user's side, losing the upgrade's change;
+- deleted by the user -> not recreated (unless `--force`); it stays in the state,
+  with the new render as its base, so later runs keep respecting the deletion;
+- no longer generated -> removed when untouched, otherwise kept, reported and
+  forgotten by `.hardgen/` (hardgen no longer owns it).
+
+The `.hardgen/` files are rebuilt from those decisions; the writer applies the lot.
+"""
+
+from __future__ import annotations
+
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator import __version__
+from generator.errors import Problem, UserError
+from generator.regenerate.merge import three_way
+from generator.regenerate.merge.tree import Conflict
+from generator.model.integration import SCHEMA_VERSION
+from generator.targets.plan import PlannedFile
+from generator.output.state import BASE_DIR, STATE_DIR, FileRecord, State, read_base, state_files, state_for
+from generator.output.writer import Desired
+
+PROPOSAL_SUFFIX = ".hardgen-new"
+
+
+@dataclass
+class Outcome:
+    path: str
+    action: str  # created, updated, merged, mode, removed, conflict, kept-deleted, recreated, kept-edited, foreign
+    before: bytes | None = None
+    after: bytes | None = None
+    conflicts: list[Conflict] = field(default_factory=list)
+
+
+@dataclass
+class Reconciliation:
+    outcomes: list[Outcome] = field(default_factory=list)
+    changes: Desired = field(default_factory=dict)  # artefacts, proposals and .hardgen/ files to write
+    remove: list[str] = field(default_factory=list)
+
+    @property
+    def conflicts(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.action in ("conflict", "foreign")]
+
+    def artefact_changes(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.action not in ("kept-deleted", "kept-edited")]
+
+
+def _read(path: Path) -> bytes | None:
+    if path.is_symlink():
+        raise UserError(Problem(str(path), "", "is a symbolic link; hardgen never reads or writes through one"))
+    if not path.exists():
+        return None
+    if not path.is_file():
+        raise UserError(Problem(str(path), "", "is not a regular file"))
+    return path.read_bytes()
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def reconcile(out_dir: Path, previous: State, planned: list[PlannedFile], answers: bytes, fingerprint: str, *, force: bool = False) -> Reconciliation:
+    rec = Reconciliation()
+    bases: list[PlannedFile] = []  # what .hardgen/base/ holds after this run
+    for f in planned:
+        base = _decide(rec, out_dir, f, previous.files.get(f.path), force)
+        if base is not None:
+            bases.append(base)
+        proposal = f"{f.path}{PROPOSAL_SUFFIX}"
+        if proposal not in rec.changes and (out_dir / proposal).is_file() and not (out_dir / proposal).is_symlink():
+            rec.remove.append(proposal)  # the conflict it proposed a way out of is gone
+    for rel in sorted(set(previous.files) - {f.path for f in planned}):
+        ours = _read(out_dir / rel)
+        if ours is not None and ours == read_base(out_dir, rel):
+            rec.outcomes.append(Outcome(rel, "removed", ours, None))
+            rec.remove.append(rel)
+        elif ours is not None:
+            rec.outcomes.append(Outcome(rel, "kept-edited", ours, ours))
+        if (out_dir / STATE_DIR / BASE_DIR / rel).is_file():
+            rec.remove.append(f"{STATE_DIR}/{BASE_DIR}/{rel}")
+    state = state_for(__version__, SCHEMA_VERSION, bases, "" if rec.conflicts else fingerprint)
+    for rel, (content, mode) in state_files(state, bases, answers).items():
+        if _read(out_dir / rel) != content or _mode(out_dir / rel) != mode:
+            rec.changes[rel] = (content, mode)
+    return rec
+
+
+def _decide(rec: Reconciliation, out_dir: Path, f: PlannedFile, record: FileRecord | None, force: bool) -> PlannedFile | None:
+    """Decide one planned file; returns what its merge base is from now on (None: hardgen does not own it)."""
+    path = out_dir / f.path
+    ours = _read(path)
+    base = read_base(out_dir, f.path) if record is not None else None
+
+    def put(action: str, content: bytes, conflicts: list[Conflict] = ()) -> None:
+        rec.outcomes.append(Outcome(f.path, action, ours, content, list(conflicts)))
+        rec.changes[f.path] = (content, f.mode)
+
+    def propose(action: str, content: bytes, conflicts: list[Conflict]) -> None:
+        rec.outcomes.append(Outcome(f.path, action, ours, content, conflicts))
+        rec.changes[f"{f.path}{PROPOSAL_SUFFIX}"] = (content, f.mode)
+
+    if ours is None:
+        if record is None:
+            put("created", f.content)
+        elif force:
+            put("recreated", f.content)
+        else:
+            rec.outcomes.append(Outcome(f.path, "kept-deleted"))  # recorded, so later runs respect it too
+        return f
+    if ours == f.content:
+        if _mode(path) != f.mode and (record is None or ours == base):
+            put("mode", f.content)
+        return f
+    if record is None and not force:
+        propose("foreign", f.content, [Conflict("(whole file)", "a file hardgen did not write", "the generated file")])
+        return None
+    if record is None or ours == base:
+        put("updated", f.content)
+        return f
+    merged = three_way(f.path, base or b"", ours, f.content)  # a lost base/ file: two-way, every difference conflicts
+    if merged.conflicts and not force:
+        propose("conflict", merged.content, merged.conflicts)
+        return PlannedFile(f.path, base, record.mode) if base else None
+    if merged.content != ours:
+        put("merged", merged.content, merged.conflicts)
+    return f

@@ -1,0 +1,96 @@
+"""The kubernetes target: manifests for a namespace of its own, one kind per file, and a kustomization.
+
+Every object is built as data here or in the `kubernetes_*` modules and dumped
+with ruamel.yaml; `kubectl apply -k <output>/kubernetes` deploys the lot. The
+pod passes the restricted Pod Security Standard (the Namespace enforces it),
+NetworkPolicies allow exactly the declared flows plus DNS, and the Secret is
+never written with values (see kubernetes_secret).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.model.integration import secret_names
+from generator.model.resolved import ResolvedIntegration, image_ref
+from generator.targets.plan import MODE_SCRIPT, TargetPlan
+from generator.render.yaml_dump import dump_yaml
+from generator.targets.kubernetes import network
+from generator.targets.kubernetes import secret
+from generator.targets.kubernetes import workload
+from generator.targets.kubernetes.meta import DIR, exposes_metrics, labels, metadata, selector, service_port_name
+
+#: Pod Security Admission: enforce, audit and warn all at the restricted level of the running cluster.
+PSS_LEVEL = "restricted"
+
+
+def namespace(model: ResolvedIntegration) -> dict[str, Any]:
+    pss = {}
+    for mode in ("enforce", "audit", "warn"):
+        pss[f"pod-security.kubernetes.io/{mode}"] = PSS_LEVEL
+        pss[f"pod-security.kubernetes.io/{mode}-version"] = "latest"
+    meta = {"name": model.kubernetes.namespace, "labels": {**labels(model), **pss}}
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": meta}
+
+
+def service_account(model: ResolvedIntegration) -> dict[str, Any]:
+    """A dedicated account with no token: nothing in the pod can talk to the API server."""
+    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": metadata(model, model.name), "automountServiceAccountToken": False}
+
+
+def service(model: ResolvedIntegration) -> dict[str, Any]:
+    port_name = service_port_name(model)
+    ports = [{"name": port_name, "port": model.service.port, "targetPort": port_name, "protocol": "TCP"}]
+    if exposes_metrics(model):
+        ports.append({"name": "metrics", "port": model.metrics.port, "targetPort": "metrics", "protocol": "TCP"})
+    spec = {"type": "ClusterIP", "selector": selector(model), "ports": ports}
+    return {"apiVersion": "v1", "kind": "Service", "metadata": metadata(model, model.name), "spec": spec}
+
+
+def manifests(model: ResolvedIntegration) -> dict[str, list[dict[str, Any]]]:
+    """File name -> objects of one kind, in the order a reader expects them."""
+    files: dict[str, list[dict[str, Any]]] = {}
+    if model.kubernetes.create_namespace:
+        files["namespace.yaml"] = [namespace(model)]
+    files["serviceaccount.yaml"] = [service_account(model)]
+    files["configmap.yaml"] = workload.config_maps(model)
+    files["deployment.yaml"] = [workload.deployment(model)]
+    files["service.yaml"] = [service(model)]
+    files["networkpolicy.yaml"] = [network.ingress_policy(model), network.egress_policy(model)]
+    if model.kubernetes.default_deny:
+        files["networkpolicy-default-deny.yaml"] = [network.default_deny(model)]
+    if model.kubernetes.replicas > 1:
+        files["poddisruptionbudget.yaml"] = [workload.pod_disruption_budget(model)]
+    if secret_names(model) and model.kubernetes.external_secrets:
+        files["externalsecret.yaml"] = [secret.external_secret(model)]
+    return files
+
+
+def kustomization(resources: list[str]) -> dict[str, Any]:
+    """No `namespace:` transformer: every object names its own, and the transformer would rename the Namespace."""
+    return {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": resources}
+
+
+def warnings(model: ResolvedIntegration) -> list[str]:
+    out = []
+    if not model.image.digest:
+        out.append(f"warning: image.digest is not set, so the Deployment pulls {image_ref(model)} by tag and checkov's "
+                   "CKV_K8S_43 (image by digest) fails; pin image.digest (sha256:...) for a reproducible, tamper-evident rollout")
+    if model.metrics.enabled and not exposes_metrics(model):
+        out.append("warning: metrics.enabled without metrics.from: the metrics listener stays on 127.0.0.1 inside the pod "
+                   "and no Prometheus can scrape it; set metrics.from (namespace and/or labels of the scraper) to allow one")
+    return out
+
+
+def plan(model: ResolvedIntegration) -> TargetPlan:
+    out = TargetPlan()
+    files = manifests(model)
+    for name, objects in files.items():
+        out.add(f"{DIR}/{name}", dump_yaml(*objects))
+    out.add(f"{DIR}/kustomization.yaml", dump_yaml(kustomization(list(files))))
+    if secret_names(model) and not model.kubernetes.external_secrets:
+        out.add(f"{DIR}/create-secret.sh", secret.create_script(model), MODE_SCRIPT)
+    if secret_names(model):
+        out.add(f"{DIR}/SECRETS.md", secret.instructions(model))
+    out.warnings.extend(warnings(model))
+    return out

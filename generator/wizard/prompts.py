@@ -1,0 +1,204 @@
+"""The interactive part of `hardgen init`: asks the model's questions with questionary.
+
+questionary (and prompt_toolkit under it) is imported here and only here, when
+the wizard runs, so every other command starts without it. The questions, their
+order and their checks come from `generator.questions`; this module only turns
+them into prompts. Prompts read and write the current prompt_toolkit session,
+so tests drive them through a pipe input without a terminal.
+
+Ctrl-C and Ctrl-D abort every prompt alike (prompt_toolkit's select and
+checkbox ignore Ctrl-D on their own): both raise KeyboardInterrupt, which the
+CLI reports as "aborted, nothing written" with exit code 130.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import questionary
+from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+
+from generator.wizard import questions as qs
+from generator.wizard.questions import CHECKBOX, CONFIRM, ENTRIES, SELECT, Question
+
+#: Rounds of "the whole model still has a problem, ask that key again" before giving up.
+MAX_FIX_ROUNDS = 5
+
+
+def _abort_keys() -> KeyBindings:
+    kb = KeyBindings()
+
+    @kb.add("c-d", eager=True)
+    def _ctrl_d(event) -> None:
+        event.app.exit(exception=KeyboardInterrupt())
+
+    return kb
+
+
+def ask(question: questionary.Question) -> Any:
+    """Ask one prompt; Ctrl-C or Ctrl-D raise KeyboardInterrupt instead of answering None."""
+    app = question.application
+    app.key_bindings = merge_key_bindings([app.key_bindings, _abort_keys()]) if app.key_bindings else _abort_keys()
+    try:
+        return question.unsafe_ask()
+    except EOFError:
+        raise KeyboardInterrupt from None
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+class Interview:
+    """One run of questions over `data` (plain answers, edited in place)."""
+
+    def __init__(self, data: dict, advanced: bool | None = None):
+        self.data = data
+        self.advanced = advanced  # None: ask when the first advanced question comes
+        self.questions = qs.questions()
+        self.section: str | None = None
+
+    def run(self) -> dict:
+        for q in self.questions:
+            if qs.applies(q, self.data):
+                self.maybe_ask(q)
+        return self.data
+
+    def maybe_ask(self, q: Question) -> None:
+        if q.advanced and self.advanced is None:
+            groups = ", ".join(dict.fromkeys(other.path.split(".")[0] for other in self.questions if other.advanced))
+            self.advanced = ask(questionary.confirm(
+                f"Also review the advanced settings ({groups})? Their defaults are the hardened ones", default=False))
+        if q.advanced and not self.advanced:
+            return
+        self.heading(q.section)
+        self.ask_key(q)
+
+    def heading(self, section: str) -> None:
+        if section and section != self.section:
+            say(f"\n{section}")
+        self.section = section
+
+    def ask_key(self, q: Question, base: str = "") -> None:
+        """Ask one key until the model accepts the answer; store it in `data`."""
+        if q.kind == ENTRIES:
+            self.ask_entries(q)
+            return
+        path = qs.join_path(base, q.path)
+        answer = self.prompt(q, base)
+        qs.set_at(self.data, path, answer)
+
+    def prompt(self, q: Question, base: str) -> Any:
+        path = qs.join_path(base, q.path)
+        message = f"{path} - {q.spec.help}"
+        value = qs.current(q, self.data, base)
+        if q.kind == CONFIRM:
+            return self.confirm_key(q, base, message, bool(value))
+        if q.kind in (SELECT, CHECKBOX):
+            return self.choose(q, base, message, value)
+        text = ask(questionary.text(message, default=qs.as_text(value), instruction=qs.hint(q) or None,
+                                    validate=lambda typed: self.validation(q, qs.from_text(q, typed), base),
+                                    validate_while_typing=False))
+        return self.accepted(q, qs.from_text(q, text), base)
+
+    def confirm_key(self, q: Question, base: str, message: str, default: bool) -> bool:
+        """A yes/no prompt cannot validate while open: a refused answer is explained and asked again."""
+        while True:
+            answer, why = qs.judge(q, ask(questionary.confirm(message, default=default)), self.data, base)
+            if why is None:
+                return answer
+            say(f"  {qs.join_path(base, q.path)}: {why}")
+
+    def choose(self, q: Question, base: str, message: str, value: Any) -> Any:
+        """Choices the model refuses right now are shown disabled, with the model's reason."""
+        refused = qs.refusals(q, self.data, base)
+        if q.kind == SELECT:
+            choices = [questionary.Choice(str(c), value=c, disabled=refused.get(c)) for c in q.choices]
+            allowed = [c for c in q.choices if c not in refused]
+            default = value if value in allowed else next(iter(allowed), None)
+            return self.accepted(q, ask(questionary.select(message, choices=choices, default=default)), base)
+        chosen = value if isinstance(value, list) else []
+        choices = [questionary.Choice(str(c), value=c, checked=c in chosen and c not in refused, disabled=refused.get(c))
+                   for c in q.choices]
+        picked = ask(questionary.checkbox(message, choices=choices, validate=lambda got: self.validation(q, got, base)))
+        return self.accepted(q, picked, base)
+
+    def accepted(self, q: Question, raw: Any, base: str) -> Any:
+        answer, why = qs.judge(q, raw, self.data, base)
+        assert why is None, why  # the prompt validated it, or offered only allowed choices
+        return answer
+
+    def validation(self, q: Question, raw: Any, base: str) -> bool | str:
+        _answer, why = qs.judge(q, raw, self.data, base)
+        return True if why is None else why
+
+    def ask_entries(self, q: Question) -> None:
+        """A repeatable list of mappings (peers): review the existing entries, then add until "no"."""
+        existing = list(qs.current(q, self.data) or [])
+        kept: list[dict] = []
+        noun = q.spec.help[0].lower() + q.spec.help[1:]
+        for entry in existing:
+            label = entry.get("name", "?") if isinstance(entry, dict) else "?"
+            action = ask(questionary.select(f"{q.path}: {label!s} ({noun})", choices=["keep", "edit", "remove"], default="keep"))
+            if action == "remove":
+                continue
+            kept.append(entry if action == "keep" else self.ask_entry(q, kept, dict(entry)))
+        while ask(questionary.confirm(f"{q.path}: add {'another' if kept else 'an'} entry ({noun})?", default=False)):
+            kept.append(self.ask_entry(q, kept, {}))
+        qs.set_at(self.data, q.path, kept)
+
+    def ask_entry(self, q: Question, kept: list[dict], entry: dict) -> dict:
+        base = f"{q.path}[{len(kept)}]"
+        while True:
+            qs.set_at(self.data, q.path, [*kept, entry])
+            for item in q.items:
+                if qs.applies(item, self.data, base):
+                    self.ask_key(item, base)
+                else:
+                    qs.drop_at(self.data, qs.join_path(base, item.path))
+            entry = qs.get_at(self.data, base)
+            for key in list(entry):
+                if key in q.spec.omit:
+                    del entry[key]
+            problems = [(p, m) for p, m in qs.model_problems(self.data) if p == base]
+            if not problems:
+                return entry
+            for _path, message in problems:
+                say(f"  {base}: {message}; answer it again")
+
+
+def interview(data: dict, advanced: bool | None = None, origin=lambda _path: "input"):
+    """Ask every question that applies, then again any key the whole model still refuses; the valid model.
+
+    Input no question can fix (an unknown key in a preset or answers file) is
+    refused before the first question, not after the last.
+    """
+    from generator.errors import UserError
+    from generator.model.fields import Builder
+    from generator.inputs.load import Layers
+    from generator.model.integration import Integration
+    from generator.render.pipeline import validate
+
+    run = Interview(data, advanced)
+    builder = Builder(origin)
+    builder.build(Integration, data)
+    unfixable = [p for p in builder.problems if p.source != "missing" and qs.question_for(p.path, run.questions) is None]
+    if unfixable:
+        raise UserError(unfixable)
+    run.run()
+    for _round in range(MAX_FIX_ROUNDS):
+        try:
+            return validate(Layers(data=data))
+        except UserError as exc:
+            fixes = [qs.question_for(problem.path, run.questions) for problem in exc.problems]
+            if None in fixes or _round == MAX_FIX_ROUNDS - 1:
+                raise
+            for problem in exc.problems:
+                say(f"  {problem.path}: {problem.message}")
+            for q in dict.fromkeys(fixes):
+                run.ask_key(q)
+    raise AssertionError("unreachable")
+
+
+def confirm(message: str) -> bool:
+    return bool(ask(questionary.confirm(message, default=True)))

@@ -1,0 +1,325 @@
+"""The wizard's questions, derived from the integration model: there is no second list to keep in step.
+
+Every askable field of `generator.model` becomes one question, with the
+field's help as its text, its type deciding the prompt (a Literal is a choice,
+a bool a yes/no, a list of Literals a multiple choice, a list of mappings a
+repeatable entry, anything else typed text), and the field's own reader and
+validators judging the answer, so the wizard refuses a value with the very
+message `hardgen generate` would print. The order is the model's declaration
+order, except that a question conditional on another (`when=` in the field) is
+asked right after it: the target sections come after `targets`, and only for
+the chosen targets.
+
+This module has no prompt toolkit in it (that is `generator.wizard`), so the
+questions, their order and their checks are plain functions to test.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, get_args, get_origin
+
+from generator.model import validators as checks
+from generator.errors import Problem
+from generator.model.fields import Builder, SetText, Spec, bare_type, default_of, fields_of, key_of, read_field, sequence_item, spec_of, to_data
+from generator.model.integration import Integration
+from generator.model.rules import cross_field_problems
+
+TEXT, SELECT, CONFIRM, CHECKBOX, ENTRIES = "text", "select", "confirm", "checkbox", "entries"
+_PATH_PART = re.compile(r"[^.\[\]]+|\[\d+\]")
+
+
+@dataclass(frozen=True, eq=False)
+class Question:
+    path: str  # key path from the root; for the fields of an entry, from the entry
+    field: dataclasses.Field
+    type: Any
+    kind: str
+    section: str  # help of the enclosing group of fields, shown as a heading ("" at the top)
+    when: tuple[tuple[str, Any], ...] = ()  # (key, value) conditions; a key is from `base`, or '/a.b' from the root
+    advanced: bool = False
+    items: tuple[Question, ...] = ()  # ENTRIES: the questions of one entry
+
+    @property
+    def spec(self) -> Spec:
+        return spec_of(self.field)
+
+    @property
+    def choices(self) -> tuple[Any, ...]:
+        tp = bare_type(self.type)
+        return get_args(sequence_item(tp) if self.kind == CHECKBOX else tp)
+
+    def default(self) -> Any:
+        return to_data(default_of(self.field))
+
+
+def kind_of(tp: Any) -> str:
+    tp = bare_type(tp)
+    origin = get_origin(tp)
+    if origin is Literal:
+        return SELECT
+    if tp is bool:
+        return CONFIRM
+    item = sequence_item(tp)
+    if item is not None:
+        if get_origin(item) is Literal:
+            return CHECKBOX
+        if dataclasses.is_dataclass(item):
+            return ENTRIES
+    return TEXT
+
+
+def questions(cls: type = Integration) -> list[Question]:
+    """Every question of `cls` in asking order."""
+    return ordered(_flatten(cls, "", (), False, ""))
+
+
+def _flatten(cls: type, prefix: str, when: tuple, advanced: bool, section: str) -> list[Question]:
+    out: list[Question] = []
+    for f, tp in fields_of(cls):
+        spec = spec_of(f)
+        if not spec.ask:
+            continue
+        path = join_path(prefix, key_of(f))
+        own = when + tuple((k if k.startswith("/") else join_path(prefix, k), v) for k, v in spec.when)
+        adv = advanced or spec.advanced
+        if dataclasses.is_dataclass(tp):
+            out.extend(_flatten(tp, path, own, adv, spec.help))
+            continue
+        kind = kind_of(tp)
+        items: tuple[Question, ...] = ()
+        if kind == ENTRIES:
+            entry = _flatten(sequence_item(tp), "", (), False, "")
+            items = tuple(q for q in ordered(entry) if q.path not in spec.omit)
+        out.append(Question(path, f, tp, kind, section, own, adv, items))
+    return out
+
+
+def ordered(qs: list[Question]) -> list[Question]:
+    """Declaration order, but a conditional question waits until every key it depends on was asked."""
+    paths = {q.path for q in qs}
+    asked: set[str] = set()
+    waiting: dict[str, list[Question]] = {}
+    out: list[Question] = []
+
+    def emit(q: Question) -> None:
+        out.append(q)
+        asked.add(q.path)
+        for later in waiting.pop(q.path, []):
+            place(later)
+
+    def place(q: Question) -> None:
+        deps = [p for p in (when_path(k, "") for k, _ in q.when) if p in paths and p not in asked]
+        if deps:
+            waiting.setdefault(deps[-1], []).append(q)
+        else:
+            emit(q)
+
+    for q in qs:
+        place(q)
+    assert not waiting, f"questions wait for keys never asked: {sorted(waiting)}"
+    return out
+
+
+# --- answers as plain nested data --------------------------------------------------------
+
+
+def join_path(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else key
+
+
+def when_path(key: str, base: str) -> str:
+    """A `when` key as a path from the root: '/a.b' is absolute, anything else is under `base`."""
+    return key[1:] if key.startswith("/") else join_path(base, key)
+
+
+def _parts(path: str) -> list[str | int]:
+    return [int(p[1:-1]) if p.startswith("[") else p for p in _PATH_PART.findall(path)]
+
+
+_ABSENT = object()
+
+
+def get_at(data: Any, path: str, default: Any = None) -> Any:
+    node = data
+    for part in _parts(path):
+        if isinstance(part, int):
+            if not isinstance(node, list) or part >= len(node):
+                return default
+            node = node[part]
+        elif isinstance(node, Mapping) and part in node:
+            node = node[part]
+        else:
+            return default
+    return node
+
+
+def set_at(data: dict, path: str, value: Any) -> None:
+    parts = _parts(path)
+    node: Any = data
+    for part, nxt in zip(parts, parts[1:]):
+        if isinstance(part, int):
+            node = node[part]
+            continue
+        if not isinstance(node.get(part), (dict, list)):
+            node[part] = [] if isinstance(nxt, int) else {}
+        node = node[part]
+    node[parts[-1]] = value
+
+
+def drop_at(data: dict, path: str) -> None:
+    parent, _, last = path.rpartition(".")
+    node = get_at(data, parent) if parent else data
+    if isinstance(node, dict):
+        node.pop(last, None)
+
+
+def field_at(path: str, cls: type = Integration) -> dataclasses.Field:
+    """The model field a key path names (`ingress[0].name` is the `name` of a Peer)."""
+    f, tp = None, cls
+    for part in _parts(path):
+        if isinstance(part, int):
+            tp = sequence_item(bare_type(tp))
+            continue
+        f, tp = next((g, gtp) for g, gtp in fields_of(bare_type(tp)) if key_of(g) == part)
+    assert f is not None, path
+    return f
+
+
+def current(q: Question, data: dict, base: str = "") -> Any:
+    """The answer so far: from the preset or answers file, else the model's default."""
+    path = join_path(base, q.path)
+    raw = get_at(data, path, _ABSENT)
+    if raw is _ABSENT:
+        return q.default()
+    value, problems = read_field(q.field, q.type, raw, path)
+    return raw if problems else to_data(value)  # typed as the model reads it (`--set jdk=17` is 17)
+
+
+def applies(q: Question, data: dict, base: str = "") -> bool:
+    """Whether every `when` condition of `q` holds for the answers so far."""
+    for key, expected in q.when:
+        path = when_path(key, base)
+        value = get_at(data, path, _ABSENT)
+        if value is _ABSENT:
+            value = to_data(default_of(field_at(path)))
+        if isinstance(value, list) and not isinstance(expected, list):
+            if expected not in value:
+                return False
+        elif value != expected:
+            return False
+    return True
+
+
+# --- text <-> value ----------------------------------------------------------------------
+
+
+def as_text(value: Any) -> str:
+    """An answer as the text a prompt shows for editing."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(as_text(v) for v in value)
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={as_text(v)}" for k, v in value.items())
+    return str(value)
+
+
+def from_text(q: Question, text: str) -> Any:
+    """Typed text as input for the field's reader: lists are comma-separated, mappings `key=value`."""
+    text = text.strip()
+    tp = bare_type(q.type)
+    origin = get_origin(tp)
+    if text.startswith(("[", "{")):
+        return SetText(text)  # YAML flow, exactly as `--set` takes it
+    if sequence_item(tp) is not None:
+        return [SetText(t) for t in re.split(r"[,\s]+", text) if t]
+    if origin in (dict, Mapping):
+        pairs = [t.strip() for t in text.split(",") if t.strip()]
+        if any("=" not in p for p in pairs):
+            return SetText(text)  # the reader says it is not a mapping
+        return {k.strip(): SetText(v.strip()) for k, v in (p.split("=", 1) for p in pairs)}
+    return SetText(text)
+
+
+def hint(q: Question) -> str:
+    """What to type, for text questions: the format, and what an empty answer means."""
+    tp = bare_type(q.type)
+    parts = []
+    if sequence_item(tp) is not None:
+        parts.append("comma-separated")
+    elif get_origin(tp) in (dict, Mapping):
+        parts.append("key=value, comma-separated")
+    if q.spec.derived:
+        parts.append(f"empty: {q.spec.derived}")
+    return f"({'; '.join(parts)})" if parts else ""
+
+
+# --- judging an answer -------------------------------------------------------------------
+
+
+def judge(q: Question, raw: Any, data: dict, base: str = "") -> tuple[Any, str | None]:
+    """The answer as plain data, or the message that refuses it (the message `generate` gives)."""
+    path = join_path(base, q.path)
+    pasted = _pasted_secret(q, raw)
+    if pasted:
+        return None, f"{pasted} looks like a secret value; hardgen asks only for names, never for secrets (nothing was kept)"
+    value, problems = read_field(q.field, q.type, raw, path)
+    if problems:
+        return None, _words(problems[0], path)
+    answer = to_data(value)
+    trial = copy.deepcopy(data)
+    set_at(trial, path, answer)
+    for problem_path, message in model_problems(trial):
+        if problem_path == path or problem_path.startswith((path + ".", path + "[")):
+            return None, _words(Problem("answer", problem_path, message), path)
+    return answer, None
+
+
+def _pasted_secret(q: Question, raw: Any) -> str | None:
+    """In a name field (a `name`, the secret names), the words for a pasted secret, without echoing it to the screen."""
+    if q.field.name != "name" and checks.secret_name not in (q.spec.check, q.spec.each):
+        return None
+    items = raw if isinstance(raw, list) else [raw]
+    for i, item in enumerate(items):
+        if isinstance(item, str) and checks.looks_like_secret_value(item):
+            return f"item {i + 1}" if isinstance(raw, list) else "this"
+    return None
+
+
+def _words(problem: Problem, path: str) -> str:
+    return problem.message if problem.path == path else f"{problem.path}: {problem.message}"
+
+
+def model_problems(data: dict) -> list[tuple[str, str]]:
+    """The rules across fields (`generator.model.rules`) for the answers so far; none while the model is incomplete."""
+    builder = Builder(lambda _path: "answer")
+    model = builder.build(Integration, data)
+    return [] if builder.problems else cross_field_problems(model)
+
+
+def refusals(q: Question, data: dict, base: str = "") -> dict[Any, str]:
+    """For a choice question: the choices the model refuses right now, with its reason."""
+    out = {}
+    for choice in q.choices:
+        raw = [choice] if q.kind == CHECKBOX else choice
+        _value, why = judge(q, raw, data, base)
+        if why:
+            out[choice] = why
+    return out
+
+
+def question_for(problem_path: str, qs: list[Question]) -> Question | None:
+    """The question that answers the key a problem names (the entries question for a key inside an entry)."""
+    best = None
+    for q in qs:
+        if problem_path == q.path or problem_path.startswith((q.path + ".", q.path + "[")):
+            if best is None or len(q.path) > len(best.path):
+                best = q
+    return best
