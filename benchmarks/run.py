@@ -36,8 +36,8 @@ MB = 1024 * 1024
 
 #: The floor plus every module `generate` imports: the difference to (2) is the work itself.
 HARDGEN_IMPORTS = (
-    "import jinja2, ruamel.yaml, tomlkit, importlib, pkgutil, generator.cli, generator.commands.generate, generator.pipeline, generator.targets\n"
-    "for m in pkgutil.iter_modules(generator.targets.__path__): importlib.import_module('generator.targets.' + m.name)"
+    "import jinja2, ruamel.yaml, tomlkit, importlib, generator.cli, generator.commands.generate, generator.render.pipeline, generator.targets\n"
+    "for m in generator.targets.planners(generator.targets.TARGET_NAMES): importlib.import_module(m)"
 )
 
 INSTALL_HINT = "cookiecutter is needed for the comparison: pip install 'cookiecutter>=2.5,<3' (or pip install '.[test]')"
