@@ -1,6 +1,6 @@
 """The `hardgen` command line: a thin argparse front that dispatches to one module per command.
 
-Only this module decides exit codes and prints problems. Commands import what
+Only this module prints problems and exits; the codes are `generator.errors.ExitCode`. Commands import what
 they need when they run, so `hardgen --version` and `hardgen schema` stay fast.
 """
 
@@ -11,9 +11,7 @@ import importlib
 import sys
 
 from generator import __version__
-from generator.errors import UserError
-
-EXIT_OK, EXIT_DRIFT, EXIT_USAGE, EXIT_CONFLICT, EXIT_ABORTED = 0, 1, 2, 3, 130
+from generator.errors import ExitCode, UserError
 
 COMMANDS = {
     "generate": "Render the artefacts of one integration (or a batch) into an output folder",
@@ -44,8 +42,6 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     command_word = next((a for a in argv if not a.startswith("-")), None)  # no global option takes a value
@@ -53,10 +49,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed its one-line usage error
-        return EXIT_USAGE if exc.code else EXIT_OK
+        return ExitCode.USAGE if exc.code else ExitCode.OK
     if not args.command:
         parser.print_help()
-        return EXIT_USAGE
+        return ExitCode.USAGE
     command = importlib.import_module(f"generator.commands.{args.command}")
     try:
         return command.run(args)
@@ -67,9 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # e.g. an output folder on a read-only file system: the user's to fix
         where = exc.filename or "hardgen"
         print(f"{where}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except KeyboardInterrupt:
         print("aborted, nothing written", file=sys.stderr)
-        return EXIT_ABORTED
+        return ExitCode.ABORTED
     except BrokenPipeError:
-        return EXIT_OK
+        return ExitCode.OK

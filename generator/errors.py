@@ -1,13 +1,27 @@
-"""Problems with user input are values until the CLI prints them.
+"""Problems with user input are values until the CLI prints them; the exit codes live here with them.
 
 A `Problem` carries where the bad value came from (file, or `--set`), the key
 path and a sentence that names the value and what is allowed, so every view
-(generate, regenerate, the wizard) reports the same words.
+(generate, regenerate, the wizard) reports the same words. The library never
+imports the CLI: commands and `regenerate` return an `ExitCode`, the CLI only
+prints and exits with it.
 """
 
 from __future__ import annotations
 
+import enum
+
 from generator.records import record
+
+
+class ExitCode(enum.IntEnum):
+    """What every hardgen command exits with; pipelines branch on these."""
+
+    OK = 0
+    DRIFT = 1  # `regenerate --check`: regenerating would change a file
+    USAGE = 2  # invalid input or command line; nothing written
+    CONFLICT = 3  # `regenerate`: a hand edit and the upgrade disagree; a proposal was written beside the file
+    ABORTED = 130  # Ctrl-C / Ctrl-D; nothing written
 
 
 @record(frozen=True, order=True)
@@ -26,7 +40,7 @@ class Problem:
 class UserError(Exception):
     """Input the user can fix; the CLI prints each problem on one line and exits 2."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
 
     def __init__(self, problems: list[Problem] | Problem | str):
         if isinstance(problems, str):

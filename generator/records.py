@@ -68,16 +68,16 @@ def record(cls: Any = None, /, *, frozen: bool = False, order: bool = False, kw_
     they check its constructor calls and field types as they would `@dataclass`.
     """
 
-    def wrap(cls: type) -> type:
-        for name in ("__eq__", "__repr__", "__hash__") + (("__lt__", "__le__", "__gt__", "__ge__") if order else ()):
+    def wrap(cls: Any) -> Any:
+        shared: dict[str, Any] = {"__eq__": _eq, "__repr__": _repr, "__hash__": _hash if frozen else None}
+        if order:
+            shared.update(__lt__=_lt, __le__=_le, __gt__=_gt, __ge__=_ge)
+        for name in shared:
             if name in cls.__dict__:
                 raise TypeError(f"{cls.__name__} defines {name}; use @dataclass for hand-written value methods")
         cls = dataclasses.dataclass(cls, frozen=frozen, eq=False, repr=False, kw_only=kw_only)
-        cls.__eq__ = _eq
-        cls.__repr__ = _repr
-        cls.__hash__ = _hash if frozen else None
-        if order:
-            cls.__lt__, cls.__le__, cls.__gt__, cls.__ge__ = _lt, _le, _gt, _ge
+        for name, method in shared.items():
+            setattr(cls, name, method)
         return cls
 
     return wrap if cls is None else wrap(cls)

@@ -20,6 +20,7 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from generator import cli
+from generator.errors import ExitCode
 from generator.model import integration as model
 from generator.wizard import questions
 from generator.commands import init
@@ -242,7 +243,7 @@ def test_init_writes_what_generate_replays_byte_for_byte(monkeypatch, tmp_path, 
 
 def test_declining_the_summary_writes_nothing(monkeypatch, tmp_path, capsys):
     rc = run_init(monkeypatch, typed("demo"), ENTER * 14, "n", args=("--output", str(tmp_path / "deploy")))
-    assert rc == cli.EXIT_ABORTED
+    assert rc == ExitCode.ABORTED
     assert "aborted, nothing written" in capsys.readouterr().err
     assert not (tmp_path / "deploy").exists()
 

@@ -44,9 +44,9 @@ def deploy_dir_warning(rendered, out_dir: Path) -> str | None:
 def run(args) -> int:
     if args.batch:
         return run_batch(args)
-    from generator.render.pipeline import render_inputs
     from generator.output.state import read_state
     from generator.output.writer import write_output
+    from generator.render.pipeline import render_inputs
 
     rendered = render_inputs(args.preset, [Path(a) for a in args.answers], args.sets)
     out_dir: Path = args.output
@@ -102,9 +102,9 @@ def run_batch(args) -> int:
     """Validate and plan every integration, refuse before writing if any fails, then write one folder each."""
     from generator.errors import Problem, UserError
     from generator.inputs.load import Layers, load_preset, parse_set, read_yaml
-    from generator.render.pipeline import render_model, validate
     from generator.output.state import read_state
     from generator.output.writer import plan_writes, write_output
+    from generator.render.pipeline import render_model, validate
 
     if args.answers:
         raise UserError(Problem("--answers", "", "cannot be combined with --batch: give each integration's answers as a --batch file"))

@@ -43,11 +43,11 @@ def run(args) -> int:
 
         raise UserError(no_terminal_problems(layers, args.preset, answers, args.sets, out_dir))
 
-    from generator.cli import EXIT_ABORTED
-    from generator.render.pipeline import render_model
+    from generator.errors import ExitCode
     from generator.output.state import read_state
-    from generator.wizard.prompts import confirm, interview
     from generator.output.writer import write_output
+    from generator.render.pipeline import render_model
+    from generator.wizard.prompts import confirm, interview
 
     model = interview(layers.data, origin=layers.origin)
     rendered = render_model(model)
@@ -55,7 +55,7 @@ def run(args) -> int:
     print(summary(rendered, out_dir, previous), flush=True)
     if not confirm(f"Write these files to {out_dir}?"):
         print("aborted, nothing written", file=sys.stderr)
-        return EXIT_ABORTED
+        return ExitCode.ABORTED
     result = write_output(out_dir, rendered.desired, previous)
     print(f"{out_dir}: {result.summary()}")
     print(f"Replay in a pipeline: hardgen generate --answers {shlex.quote(str(existing))} --output {shlex.quote(str(out_dir))}")
@@ -64,11 +64,11 @@ def run(args) -> int:
 
 def summary(rendered, out_dir: Path, previous) -> str:
     """The answers as they will be recorded, and what happens to each file; refuses early what `write` would."""
+    from generator.commands.generate import deploy_dir_warning
     from generator.model.fields import to_data
-    from generator.render.yaml_dump import dump_yaml
     from generator.output.state import STATE_DIR, answers_path
     from generator.output.writer import plan_writes
-    from generator.commands.generate import deploy_dir_warning
+    from generator.render.yaml_dump import dump_yaml
 
     changes, unchanged, _removed, _kept = plan_writes(out_dir, rendered.desired, previous, False, "--output")
     lines = [f"\nAnswers (recorded in {answers_path(out_dir)}):"]

@@ -24,12 +24,13 @@ def _one(job: tuple) -> object:
 
 
 def run(args) -> int:
-    from generator.regenerate.folder import CHECK, DRY_RUN, SEVERITY, WRITE
+    from generator.errors import ExitCode
+    from generator.regenerate.folder import SEVERITY, Mode
 
     if args.jobs < 1:
         print("--jobs: must be at least 1", file=sys.stderr)
-        return 2
-    mode = CHECK if args.check else DRY_RUN if args.dry_run else WRITE
+        return ExitCode.USAGE
+    mode = Mode.CHECK if args.check else Mode.DRY_RUN if args.dry_run else Mode.WRITE
     from pathlib import Path
 
     folders, seen = [], set()

@@ -38,7 +38,7 @@ def key_rows(node: dict, prefix: str = "") -> list[tuple[str, str, str, str]]:
         elif isinstance(kind, list):
             kind = " \\| ".join(k for k in kind if k != "null")
         default = "required" if key in node.get("required", []) else json.dumps(prop["default"]) if "default" in prop else "-"
-        if prop.get("type") != "object" or "additionalProperties" in prop and prop["additionalProperties"] is not False:
+        if prop.get("type") != "object" or ("additionalProperties" in prop and prop["additionalProperties"] is not False):
             rows.append((path, str(kind), default, prop.get("description", "")))
         if "properties" in prop:
             rows.extend(key_rows(prop, path + "."))

@@ -12,8 +12,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from generator import keypath
 from generator.errors import Problem, UserError
 from generator.model.fields import SetText
 from generator.records import record
@@ -23,6 +24,12 @@ MAX_INPUT_BYTES = 1 << 20
 MAX_EXTENDS_DEPTH = 8
 PRESET_ONLY_KEYS = ("extends", "description")
 _SET_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+class LayerSink(Protocol):
+    """Anything presets can be applied to: `Layers`, or a batch run's recording of them."""
+
+    def apply(self, data: Mapping[str, Any], source: str) -> None: ...
 
 
 @record
@@ -43,17 +50,17 @@ class Layers:
         while probe:
             if probe in self.origins:
                 return self.origins[probe]
-            probe = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", probe) if re.search(r"(\.|\[)", probe) else ""
+            probe = keypath.parent(probe)
         return " + ".join(self.sources) if self.sources else "input"
 
 
 def _merge(into: dict, new: Mapping, prefix: str, source: str, origins: dict[str, str]) -> None:
     for key, value in new.items():
-        path = f"{prefix}.{key}" if prefix else str(key)
+        path = keypath.join(prefix, key)
         if isinstance(value, Mapping) and isinstance(into.get(key), dict):
             _merge(into[key], value, path, source, origins)
             continue
-        for stale in [p for p in origins if p.startswith(path + ".") or p.startswith(path + "[")]:
+        for stale in [p for p in origins if p != path and keypath.within(p, path)]:
             del origins[stale]
         origins[path] = source
         if isinstance(value, Mapping):
@@ -134,7 +141,7 @@ def find_preset(name_or_file: str) -> tuple[Path, str]:
     return path, f"preset {name_or_file}"
 
 
-def load_preset(name_or_file: str, layers: Layers, _chain: tuple[str, ...] = ()) -> None:
+def load_preset(name_or_file: str, layers: LayerSink, _chain: tuple[str, ...] = ()) -> None:
     """Apply a preset after the presets it `extends:`, base first."""
     path, label = find_preset(name_or_file)
     key = str(path.resolve())
@@ -149,7 +156,7 @@ def load_preset(name_or_file: str, layers: Layers, _chain: tuple[str, ...] = ())
         if not isinstance(parent, str):
             raise UserError(Problem(label, "extends", "must be a preset name or a file"))
         if "/" in parent or parent.endswith((".yaml", ".yml")):
-            parent = str((path.parent / parent))
+            parent = str(path.parent / parent)
         load_preset(parent, layers, (*_chain, key))
     layers.apply(data, label)
 

@@ -18,27 +18,24 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+from generator import keypath
 from generator.errors import Problem, UserError
 from generator.model.integration import SCHEMA_VERSION
 
 Step = Callable[[dict[str, Any]], list[str]]
 
 
+_ABSENT = object()
+
+
 def _move(data: dict[str, Any], old: str, new: str) -> str | None:
-    """Move top-level key `old` to dotted path `new`; an explicit value at `new` wins."""
+    """Move top-level key `old` to key path `new`; an explicit value at `new` wins."""
     if old not in data:
         return None
     value = data.pop(old)
-    *parents, leaf = new.split(".")
-    node = data
-    for part in parents:
-        child = node.get(part)
-        if not isinstance(child, dict):
-            child = node[part] = {}
-        node = child
-    if leaf in node:
+    if keypath.get(data, new, _ABSENT) is not _ABSENT:
         return f"dropped {old} (superseded by {new})"
-    node[leaf] = value
+    keypath.put(data, new, value)
     return f"moved {old} to {new}"
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import MISSING
 from typing import Any, Literal, Union, get_args, get_origin
 
+from generator import keypath
 from generator.errors import Problem, say, show
 from generator.records import record
 
@@ -54,17 +55,22 @@ def field(help: str, default: Any = MISSING, *, factory: Any = MISSING, **spec: 
     return dataclasses.field(default=default, metadata=meta)
 
 
+def is_record_type(tp: Any) -> bool:
+    """A model class (a dataclass type), as opposed to a scalar, list or mapping type."""
+    return isinstance(tp, type) and dataclasses.is_dataclass(tp)
+
+
 def spec_of(f: dataclasses.Field) -> Spec:
     return f.metadata["hardgen"]
 
 
 @functools.cache
-def hints(cls: type) -> dict[str, Any]:
+def type_hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
 def fields_of(cls: type) -> Iterator[tuple[dataclasses.Field, Any]]:
-    th = hints(cls)
+    th = type_hints(cls)
     for f in dataclasses.fields(cls):
         yield f, th[f.name]
 
@@ -161,7 +167,7 @@ class Builder:
         known = {key_of(f) for f in dataclasses.fields(cls)}
         for key in data:
             if key not in known:
-                sub = f"{path}.{key}" if path else str(key)
+                sub = keypath.join(path, key)
                 import difflib  # only on a mistyped key: keeps it off the start-up path
 
                 close = difflib.get_close_matches(str(key), sorted(known), n=1)
@@ -170,7 +176,7 @@ class Builder:
         values: dict[str, Any] = {}
         for f, tp in fields_of(cls):
             key = key_of(f)
-            sub = f"{path}.{key}" if path else key
+            sub = keypath.join(path, key)
             if key in data:
                 raw = data[key]
             elif is_required(f):
@@ -201,7 +207,7 @@ class Builder:
         if spec.each is not None:
             bad = [(i, item, why) for i, item in enumerate(value) if (why := spec.each(item))]
             for i, item, why in bad:
-                self.problem(f"{path}[{i}]", say(item, why))
+                self.problem(keypath.item(path, i), say(item, why))
             if bad:
                 return value
         why = spec.check(value) if spec.check is not None else None
@@ -215,7 +221,7 @@ class Builder:
             if raw is None or (isinstance(raw, SetText) and raw in ("", "null", "~")):
                 return None
             return self.value(inner, raw, path)
-        if dataclasses.is_dataclass(tp):
+        if is_record_type(tp):
             return self.build(tp, _flow(raw), path)
         origin = get_origin(tp)
         item = sequence_item(tp)
@@ -224,9 +230,9 @@ class Builder:
             if not isinstance(raw, list):
                 self.problem(path, f"{show(raw)} is not a list")
                 return None
-            return tuple(self.value(item, v, f"{path}[{i}]") for i, v in enumerate(raw))
+            return tuple(self.value(item, v, keypath.item(path, i)) for i, v in enumerate(raw))
         if origin in (dict, Mapping):
-            key_t, val_t = get_args(tp)
+            _key_t, val_t = get_args(tp)
             raw = _flow(raw)
             if not isinstance(raw, Mapping):
                 self.problem(path, f"{show(raw)} is not a mapping")
@@ -236,7 +242,7 @@ class Builder:
                 if not isinstance(k, str):
                     self.problem(path, f"key {show(k)} is not a string")
                     continue
-                out[k] = self.value(val_t, v, f"{path}.{k}")
+                out[k] = self.value(val_t, v, keypath.join(path, k))
             return types.MappingProxyType(dict(sorted(out.items())))
         return self.scalar(tp, raw, path)
 
@@ -339,7 +345,7 @@ def _schema_of(tp: Any, spec: Spec | None = None) -> dict[str, Any]:
         if "enum" in s:
             s["enum"] = [*s["enum"], None]
         return s
-    if dataclasses.is_dataclass(tp):
+    if is_record_type(tp):
         props: dict[str, Any] = {}
         required = []
         for f, ftp in fields_of(tp):
@@ -371,15 +377,15 @@ def _schema_of(tp: Any, spec: Spec | None = None) -> dict[str, Any]:
     union = _scalar_union(tp)
     if union is not None:
         return {"type": [_json_type(t) for t in union]}
-    s: dict[str, Any] = {"type": _json_type(tp)}
+    scalar: dict[str, Any] = {"type": _json_type(tp)}
     if spec is not None:
         if spec.minimum is not None:
-            s["minimum"] = spec.minimum
+            scalar["minimum"] = spec.minimum
         if spec.maximum is not None:
-            s["maximum"] = spec.maximum
+            scalar["maximum"] = spec.maximum
         if spec.pattern is not None:
-            s["pattern"] = spec.pattern
-    return s
+            scalar["pattern"] = spec.pattern
+    return scalar
 
 
 def _json_type(tp: Any) -> str:

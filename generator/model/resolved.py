@@ -11,6 +11,7 @@ those rules, so they receive these subclasses, whose derived fields are plain
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from generator.model.integration import Config, Image, Integration, Kubernetes, Systemd
 from generator.records import record
@@ -58,8 +59,8 @@ class ResolvedIntegration(Integration):
     systemd: ResolvedSystemd = dataclasses.field()
 
 
-def _fields(obj: object) -> dict[str, object]:
-    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}  # type: ignore[arg-type]
+def _fields(obj: Any) -> dict[str, Any]:
+    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
 
 
 def resolve(m: Integration) -> ResolvedIntegration:

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from generator.errors import Problem
 from generator.model import validators as checks
 from generator.model.integration import (
+    EPHEMERAL_MINIMUM_MI,
     LAST_JDK_WITH_SECURITY_MANAGER,
     NON_HEAP_MINIMUM_MI,
-    EPHEMERAL_MINIMUM_MI,
     RESERVED_NAMESPACES,
     Integration,
     keystore,

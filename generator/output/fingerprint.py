@@ -81,7 +81,7 @@ def _files(root: str, suffix: str) -> list[tuple[str, ...]]:
 
     os.walk rather than Path.rglob: this runs on every render, and pathlib cost a few ms of a cold run.
     """
-    out = []
+    out: list[tuple[str, ...]] = []
     for folder, dirs, names in os.walk(root):
         dirs[:] = [d for d in dirs if d != "__pycache__"]
         base = os.path.relpath(folder, root)

@@ -25,8 +25,8 @@ from dataclasses import field
 from pathlib import Path, PurePosixPath
 
 from generator.errors import Problem, UserError
-from generator.records import record
 from generator.output.state import BASE_DIR, STATE_DIR, State, is_unchanged
+from generator.records import record
 
 Desired = dict[str, tuple[bytes, int]]
 
@@ -49,7 +49,7 @@ class WriteResult:
         return ", ".join(parts)
 
 
-def check_rel(rel: str) -> None:
+def assert_inside(rel: str) -> None:
     """A planned path stays inside the output folder (what PurePosixPath would say, without building one per file)."""
     parts = [part for part in rel.split("/") if part not in ("", ".")]
     if rel.startswith("/") or ".." in parts or not parts:
@@ -81,12 +81,12 @@ def plan_writes(out_dir: Path, desired: Desired, previous: State | None, force: 
         raise UserError(Problem(label, "", f"{out_dir} exists and is not a folder"))
     if not out_dir.exists():  # a fresh folder: nothing to compare, refuse or remove, no symlink on the way
         for rel in desired:
-            check_rel(rel)
+            assert_inside(rel)
         return dict(sorted(desired.items())), [], [], []
     changes: Desired = {}
     unchanged, refused = [], []
     for rel, (content, mode) in sorted(desired.items()):
-        check_rel(rel)
+        assert_inside(rel)
         path = _no_symlink_on_the_way(out_dir, rel, label)
         if path.is_file() and path.read_bytes() == content and stat.S_IMODE(path.stat().st_mode) == mode:
             unchanged.append(rel)
@@ -104,7 +104,7 @@ def plan_writes(out_dir: Path, desired: Desired, previous: State | None, force: 
     removed, kept = [], []
     if previous is not None:
         for rel in sorted(set(previous.files) - {r for r in desired}):
-            check_rel(rel)
+            assert_inside(rel)
             ours = is_unchanged(out_dir, rel, previous)
             if ours:
                 removed.append(rel)
@@ -132,7 +132,7 @@ def apply_changes(out_dir: Path, changes: Desired, remove: list[str], *, label: 
         return
     absent = not os.path.lexists(out_dir)  # a folder that does not exist has no symlink inside it
     for rel in [*changes, *remove]:
-        check_rel(rel)
+        assert_inside(rel)
         if not absent:
             _no_symlink_on_the_way(out_dir, rel, label)
     if out_dir.is_symlink():

@@ -14,18 +14,19 @@ import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.cli import EXIT_CONFLICT, EXIT_DRIFT, EXIT_OK, EXIT_USAGE
-from generator.errors import Problem, UserError
+from generator.errors import ExitCode, Problem, UserError
+from generator.regenerate.outcomes import Action, Mode
 
-WRITE, CHECK, DRY_RUN = "write", "check", "dry-run"
 #: Folder exit codes from least to most important: the command returns the worst one.
-SEVERITY = (EXIT_OK, EXIT_DRIFT, EXIT_CONFLICT, EXIT_USAGE)
+SEVERITY = (ExitCode.OK, ExitCode.DRIFT, ExitCode.CONFLICT, ExitCode.USAGE)
 
 
 @dataclass
 class FolderReport:
+    """What regenerating one folder did, as plain data: it crosses process boundaries with --jobs."""
+
     folder: str
-    exit_code: int = EXIT_OK
+    exit_code: ExitCode = ExitCode.OK
     summary: str = ""
     details: list[str] = field(default_factory=list)  # stdout, before the summary
     problems: list[str] = field(default_factory=list)  # stderr
@@ -33,17 +34,18 @@ class FolderReport:
 
 
 _WORDS = {
-    "created": "created", "updated": "updated", "merged": "merged with your edits", "mode": "restored to its generated mode",
-    "removed": "removed (no longer generated, untouched)", "recreated": "recreated (--force)",
-    "kept-deleted": "deleted by you, not recreated (use --force to get it back)",
-    "kept-edited": "no longer generated, but edited by you: kept, and no longer managed by hardgen",
-    "conflict": "conflict", "foreign": "exists but hardgen did not write it",
+    Action.CREATED: "created", Action.UPDATED: "updated", Action.MERGED: "merged with your edits",
+    Action.MODE: "restored to its generated mode", Action.REMOVED: "removed (no longer generated, untouched)",
+    Action.RECREATED: "recreated (--force)",
+    Action.KEPT_DELETED: "deleted by you, not recreated (use --force to get it back)",
+    Action.KEPT_EDITED: "no longer generated, but edited by you: kept, and no longer managed by hardgen",
+    Action.CONFLICT: "conflict", Action.FOREIGN: "exists but hardgen did not write it",
 }
 #: How the summary line counts each action, in this order.
 _COUNTED = {
-    "created": "created", "updated": "updated", "merged": "merged", "mode": "mode restored", "removed": "removed",
-    "recreated": "recreated", "kept-deleted": "deleted by you", "kept-edited": "edited and no longer generated",
-    "conflict": "conflict", "foreign": "not hardgen's",
+    Action.CREATED: "created", Action.UPDATED: "updated", Action.MERGED: "merged", Action.MODE: "mode restored",
+    Action.REMOVED: "removed", Action.RECREATED: "recreated", Action.KEPT_DELETED: "deleted by you",
+    Action.KEPT_EDITED: "edited and no longer generated", Action.CONFLICT: "conflict", Action.FOREIGN: "not hardgen's",
 }
 
 
@@ -73,9 +75,9 @@ def in_sync(out_dir: Path, state, answers_raw: bytes) -> bool:
 def _load_model(out_dir: Path, sets: list[str], label: str):
     from generator.inputs.load import Layers, parse_set, read_yaml
     from generator.inputs.migrate import migrate
-    from generator.render.pipeline import validate
     from generator.output.state import answers_path
-    from generator.regenerate.notes import hints
+    from generator.regenerate.notes import fix_hints
+    from generator.render.pipeline import validate
 
     data, notes = migrate(read_yaml(answers_path(out_dir), label), label)
     layers = Layers()
@@ -85,21 +87,21 @@ def _load_model(out_dir: Path, sets: list[str], label: str):
     try:
         return data, validate(layers), notes
     except UserError as exc:
-        raise UserError([*exc.problems, *hints(exc.problems, sets, label)]) from None
+        raise UserError([*exc.problems, *fix_hints(exc.problems, sets, label)]) from None
 
 
-def regenerate_folder(folder: str, sets: list[str], mode: str = WRITE, *, force: bool = False, full: bool = False) -> FolderReport:
+def regenerate_folder(folder: str, sets: list[str], mode: Mode = Mode.WRITE, *, force: bool = False, full: bool = False) -> FolderReport:
     report = FolderReport(folder)
     try:
         _regenerate(Path(folder), sets, mode, force, full, report)
     except UserError as exc:
         report.problems.extend(str(p) for p in exc.problems)
-        report.exit_code = EXIT_USAGE
+        report.exit_code = ExitCode.USAGE
         report.summary = f"{folder}: not regenerated ({len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''})"
     return report
 
 
-def _regenerate(out_dir: Path, sets: list[str], mode: str, force: bool, full: bool, report: FolderReport) -> None:
+def _regenerate(out_dir: Path, sets: list[str], mode: Mode, force: bool, full: bool, report: FolderReport) -> None:
     from generator.output.state import STATE_DIR, answers_path, read_state
 
     folder = report.folder
@@ -116,9 +118,9 @@ def _regenerate(out_dir: Path, sets: list[str], mode: str, force: bool, full: bo
         return
     from generator.model.fields import to_data
     from generator.output.fingerprint import render_fingerprint
-    from generator.render.pipeline import render_model
-    from generator.regenerate.reconcile import reconcile
     from generator.regenerate.notes import answer_changes, reasons
+    from generator.regenerate.reconcile import reconcile
+    from generator.render.pipeline import render_model
 
     old_data, model, notes = _load_model(out_dir, sets, label)
     rendered = render_model(model)
@@ -130,35 +132,35 @@ def _regenerate(out_dir: Path, sets: list[str], mode: str, force: bool, full: bo
     report.details.extend(f"{folder}: note: {n}" for n in notes)
     _describe(report, rec, mode)
     if rec.conflicts:
-        report.exit_code = EXIT_CONFLICT
-    elif mode == CHECK and rec.artefact_changes():
-        report.exit_code = EXIT_DRIFT
-    if mode == WRITE:
+        report.exit_code = ExitCode.CONFLICT
+    elif mode is Mode.CHECK and rec.artefact_changes():
+        report.exit_code = ExitCode.DRIFT
+    if mode is Mode.WRITE:
         from generator.output.writer import apply_changes
 
         apply_changes(out_dir, rec.changes, rec.remove, label=folder)
 
 
-def _describe(report: FolderReport, rec, mode: str) -> None:
+def _describe(report: FolderReport, rec, mode: Mode) -> None:
     folder = report.folder
-    counts: dict[str, int] = {}
+    counts: dict[Action, int] = {}
     for o in rec.outcomes:
         counts[o.action] = counts.get(o.action, 0) + 1
         where = f"{folder}/{o.path}"
-        if o.action in ("conflict", "foreign"):
-            verb = "would keep" if mode != WRITE else "kept"
+        if o.action.needs_the_user:
+            verb = "would keep" if mode is not Mode.WRITE else "kept"
             for c in o.conflicts:
                 report.problems.append(f"{where}: conflict at {c}")
-            report.problems.append(f"{where}: your file is {verb} as it is; the proposal {'would go' if mode != WRITE else 'is'} in {o.path}.hardgen-new "
+            report.problems.append(f"{where}: your file is {verb} as it is; the proposal {'would go' if mode is not Mode.WRITE else 'is'} in {o.path}.hardgen-new "
                                    "(take it with mv, or edit your file to agree, then run regenerate again)")
-        elif mode == DRY_RUN or o.action not in ("created", "updated"):
+        elif mode is Mode.DRY_RUN or o.action not in (Action.CREATED, Action.UPDATED):
             for c in o.conflicts:  # only with --force: the new render was taken
                 report.details.append(f"{where}: --force took the new render at {c}")
-            report.details.append(f"{where}: {'would be ' if mode != WRITE and o.action not in ('kept-deleted', 'kept-edited') else ''}{_WORDS[o.action]}")
-        if mode == CHECK and o.action not in ("kept-deleted", "kept-edited", "conflict", "foreign"):
+            report.details.append(f"{where}: {'would be ' if mode is not Mode.WRITE and not o.action.leaves_the_file else ''}{_WORDS[o.action]}")
+        if mode is Mode.CHECK and not (o.action.leaves_the_file or o.action.needs_the_user):
             report.diff += _unified(folder, o)
-    parts = [f"{counts[a]} {word}{'s' if a == 'conflict' and counts[a] > 1 else ''}" for a, word in _COUNTED.items() if a in counts]
-    lead = "in sync" if not rec.artefact_changes() else ("would change" if mode != WRITE else "")
+    parts = [f"{counts[a]} {word}{'s' if a is Action.CONFLICT and counts[a] > 1 else ''}" for a, word in _COUNTED.items() if a in counts]
+    lead = "in sync" if not rec.artefact_changes() else ("would change" if mode is not Mode.WRITE else "")
     report.summary = f"{folder}: " + ", ".join(x for x in [lead, *parts] if x)
 
 

@@ -10,27 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from generator import keypath
 from generator.errors import Problem, show
 from generator.model.integration import LAST_JDK_WITH_SECURITY_MANAGER
 
 
-def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(data, dict):
-        out: dict[str, Any] = {}
-        for k, v in data.items():
-            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
-        return out or {prefix: {}}
-    return {prefix: data}
-
-
-def _get(data: dict[str, Any], path: str) -> Any:
-    for part in path.split("."):
-        data = data.get(part) if isinstance(data, dict) else None
-    return data
-
-
 def answer_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    a, b = _flatten(old), _flatten(new)
+    a, b = keypath.leaves(old), keypath.leaves(new)
     out = []
     for key in sorted(set(a) | set(b)):
         if key == "schema_version" or a.get(key) == b.get(key):
@@ -43,18 +29,18 @@ def answer_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 
 def reasons(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     out = []
-    if _get(old, "jvm.security_manager") and not _get(new, "jvm.security_manager"):
-        jdk = _get(new, "jdk")
+    if keypath.get(old, "jvm.security_manager") and not keypath.get(new, "jvm.security_manager"):
+        jdk = keypath.get(new, "jdk")
         why = (f"JDK {jdk} cannot run it: since JDK 24 (JEP 486) -Djava.security.manager aborts JVM start-up"
                if isinstance(jdk, int) and jdk > LAST_JDK_WITH_SECURITY_MANAGER else "jvm.security_manager is now false")
         out.append(f"Security Manager off ({why}): -Djava.security.manager and -Djava.security.policy leave "
                    "jvm/java.options, and jvm/security.policy is no longer generated (removed if you had not edited it)")
-    if _get(old, "jdk") != _get(new, "jdk") and not _get(new, "image.base"):
-        out.append(f"JDK {_get(old, 'jdk')} -> {_get(new, 'jdk')}: the base image follows (eclipse-temurin:{_get(new, 'jdk')}-jre-noble)")
+    if keypath.get(old, "jdk") != keypath.get(new, "jdk") and not keypath.get(new, "image.base"):
+        out.append(f"JDK {keypath.get(old, 'jdk')} -> {keypath.get(new, 'jdk')}: the base image follows (eclipse-temurin:{keypath.get(new, 'jdk')}-jre-noble)")
     return out
 
 
-def hints(problems: list[Problem], sets: list[str], answers_label: str) -> list[Problem]:
+def fix_hints(problems: list[Problem], sets: list[str], answers_label: str) -> list[Problem]:
     """What to add to the command line when the stored answers and the overrides cannot both hold."""
     out = []
     if any(p.path == "jvm.security_manager" for p in problems) and any(s.startswith("jdk=") for s in sets):

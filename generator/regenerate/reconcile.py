@@ -22,17 +22,19 @@ The `.hardgen/` files are rebuilt from those decisions; the writer applies the l
 from __future__ import annotations
 
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import __version__
 from generator.errors import Problem, UserError
-from generator.regenerate.merge import three_way
-from generator.regenerate.merge.tree import Conflict
 from generator.model.integration import SCHEMA_VERSION
-from generator.targets.plan import PlannedFile
 from generator.output.state import BASE_DIR, STATE_DIR, FileRecord, State, read_base, state_files, state_for
 from generator.output.writer import Desired
+from generator.regenerate.merge import three_way
+from generator.regenerate.merge.tree import Conflict
+from generator.regenerate.outcomes import Action
+from generator.targets.plan import PlannedFile
 
 PROPOSAL_SUFFIX = ".hardgen-new"
 
@@ -40,7 +42,7 @@ PROPOSAL_SUFFIX = ".hardgen-new"
 @dataclass
 class Outcome:
     path: str
-    action: str  # created, updated, merged, mode, removed, conflict, kept-deleted, recreated, kept-edited, foreign
+    action: Action
     before: bytes | None = None
     after: bytes | None = None
     conflicts: list[Conflict] = field(default_factory=list)
@@ -54,10 +56,10 @@ class Reconciliation:
 
     @property
     def conflicts(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.action in ("conflict", "foreign")]
+        return [o for o in self.outcomes if o.action.needs_the_user]
 
     def artefact_changes(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.action not in ("kept-deleted", "kept-edited")]
+        return [o for o in self.outcomes if not o.action.leaves_the_file]
 
 
 def _read(path: Path) -> bytes | None:
@@ -87,10 +89,10 @@ def reconcile(out_dir: Path, previous: State, planned: list[PlannedFile], answer
     for rel in sorted(set(previous.files) - {f.path for f in planned}):
         ours = _read(out_dir / rel)
         if ours is not None and ours == read_base(out_dir, rel):
-            rec.outcomes.append(Outcome(rel, "removed", ours, None))
+            rec.outcomes.append(Outcome(rel, Action.REMOVED, ours, None))
             rec.remove.append(rel)
         elif ours is not None:
-            rec.outcomes.append(Outcome(rel, "kept-edited", ours, ours))
+            rec.outcomes.append(Outcome(rel, Action.KEPT_EDITED, ours, ours))
         if (out_dir / STATE_DIR / BASE_DIR / rel).is_file():
             rec.remove.append(f"{STATE_DIR}/{BASE_DIR}/{rel}")
     state = state_for(__version__, SCHEMA_VERSION, bases, "" if rec.conflicts else fingerprint)
@@ -106,36 +108,36 @@ def _decide(rec: Reconciliation, out_dir: Path, f: PlannedFile, record: FileReco
     ours = _read(path)
     base = read_base(out_dir, f.path) if record is not None else None
 
-    def put(action: str, content: bytes, conflicts: list[Conflict] = ()) -> None:
+    def put(action: Action, content: bytes, conflicts: Sequence[Conflict] = ()) -> None:
         rec.outcomes.append(Outcome(f.path, action, ours, content, list(conflicts)))
         rec.changes[f.path] = (content, f.mode)
 
-    def propose(action: str, content: bytes, conflicts: list[Conflict]) -> None:
+    def propose(action: Action, content: bytes, conflicts: list[Conflict]) -> None:
         rec.outcomes.append(Outcome(f.path, action, ours, content, conflicts))
         rec.changes[f"{f.path}{PROPOSAL_SUFFIX}"] = (content, f.mode)
 
     if ours is None:
         if record is None:
-            put("created", f.content)
+            put(Action.CREATED, f.content)
         elif force:
-            put("recreated", f.content)
+            put(Action.RECREATED, f.content)
         else:
-            rec.outcomes.append(Outcome(f.path, "kept-deleted"))  # recorded, so later runs respect it too
+            rec.outcomes.append(Outcome(f.path, Action.KEPT_DELETED))  # recorded, so later runs respect it too
         return f
     if ours == f.content:
         if _mode(path) != f.mode and (record is None or ours == base):
-            put("mode", f.content)
+            put(Action.MODE, f.content)
         return f
     if record is None and not force:
-        propose("foreign", f.content, [Conflict("(whole file)", "a file hardgen did not write", "the generated file")])
+        propose(Action.FOREIGN, f.content, [Conflict("(whole file)", "a file hardgen did not write", "the generated file")])
         return None
     if record is None or ours == base:
-        put("updated", f.content)
+        put(Action.UPDATED, f.content)
         return f
     merged = three_way(f.path, base or b"", ours, f.content)  # a lost base/ file: two-way, every difference conflicts
     if merged.conflicts and not force:
-        propose("conflict", merged.content, merged.conflicts)
+        propose(Action.CONFLICT, merged.content, merged.conflicts)
         return PlannedFile(f.path, base, record.mode) if base else None
     if merged.content != ours:
-        put("merged", merged.content, merged.conflicts)
+        put(Action.MERGED, merged.content, merged.conflicts)
     return f

@@ -8,12 +8,13 @@ process and kept compiled between runs in the user's cache folder.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from typing import Any
 
 from generator.shipped import template_dir
 
-_JINJA_OPTIONS = dict(autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+_JINJA_OPTIONS: dict[str, Any] = dict(autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
 
 
 @functools.cache
@@ -67,10 +68,8 @@ def _bytecode_cache():
 
     class QuietCache(jinja2.FileSystemBytecodeCache):
         def dump_bytecode(self, bucket) -> None:
-            try:
+            with contextlib.suppress(OSError):  # a cache that cannot be written costs a compile next time, nothing more
                 super().dump_bytecode(bucket)
-            except OSError:
-                pass  # a cache that cannot be written costs a compile next time, nothing more
 
     return QuietCache(path)
 

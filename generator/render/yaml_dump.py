@@ -17,6 +17,7 @@ from typing import Any
 
 from generator.yaml_scalars import digits_but_text
 
+
 @functools.cache
 def _yaml():
     from ruamel.yaml import YAML

@@ -8,12 +8,12 @@ listener, and no secret anywhere in the image or its build context.
 
 from __future__ import annotations
 
-from generator.targets.shared.layout import CONTAINER
 from generator.model.integration import RUNTIME_UID, keystore, secret_names
 from generator.model.resolved import ResolvedIntegration, base_image_ref, metrics_host
-from generator.targets.plan import TargetPlan
 from generator.render.templates import render_template
+from generator.targets.plan import TargetPlan
 from generator.targets.shared.ballerina_config import KEYSTORE_SOURCE, SECRETS_FILLED
+from generator.targets.shared.layout import CONTAINER
 
 
 def _healthcheck(model: ResolvedIntegration) -> list[str]:

@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import dataclasses
 
-from generator.targets.shared.layout import systemd_layout
 from generator.model.integration import Peer, keystore, secret_names
 from generator.model.resolved import ResolvedIntegration
-from generator.targets.plan import MODE_FILE, MODE_SCRIPT, TargetPlan
 from generator.render.templates import render_template
+from generator.targets.plan import MODE_FILE, MODE_SCRIPT, TargetPlan
 from generator.targets.shared import ballerina_config as ballerina
 from generator.targets.shared import jvm
+from generator.targets.shared.layout import systemd_layout
 
 OUT = "systemd"
 #: Ports below this need CAP_NET_BIND_SERVICE.

@@ -18,6 +18,7 @@ from typing import Any
 import questionary
 from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
 
+from generator import keypath
 from generator.wizard import questions as qs
 from generator.wizard.questions import CHECKBOX, CONFIRM, ENTRIES, SELECT, Question
 
@@ -45,7 +46,7 @@ def ask(question: questionary.Question) -> Any:
         raise KeyboardInterrupt from None
 
 
-def say(text: str = "") -> None:
+def tell(text: str = "") -> None:
     print(text, flush=True)
 
 
@@ -76,7 +77,7 @@ class Interview:
 
     def heading(self, section: str) -> None:
         if section and section != self.section:
-            say(f"\n{section}")
+            tell(f"\n{section}")
         self.section = section
 
     def ask_key(self, q: Question, base: str = "") -> None:
@@ -84,12 +85,12 @@ class Interview:
         if q.kind == ENTRIES:
             self.ask_entries(q)
             return
-        path = qs.join_path(base, q.path)
+        path = keypath.join(base, q.path)
         answer = self.prompt(q, base)
-        qs.set_at(self.data, path, answer)
+        keypath.put(self.data, path, answer)
 
     def prompt(self, q: Question, base: str) -> Any:
-        path = qs.join_path(base, q.path)
+        path = keypath.join(base, q.path)
         message = f"{path} - {q.spec.help}"
         value = qs.current(q, self.data, base)
         if q.kind == CONFIRM:
@@ -107,7 +108,7 @@ class Interview:
             answer, why = qs.judge(q, ask(questionary.confirm(message, default=default)), self.data, base)
             if why is None:
                 return answer
-            say(f"  {qs.join_path(base, q.path)}: {why}")
+            tell(f"  {keypath.join(base, q.path)}: {why}")
 
     def choose(self, q: Question, base: str, message: str, value: Any) -> Any:
         """Choices the model refuses right now are shown disabled, with the model's reason."""
@@ -145,18 +146,18 @@ class Interview:
             kept.append(entry if action == "keep" else self.ask_entry(q, kept, dict(entry)))
         while ask(questionary.confirm(f"{q.path}: add {'another' if kept else 'an'} entry ({noun})?", default=False)):
             kept.append(self.ask_entry(q, kept, {}))
-        qs.set_at(self.data, q.path, kept)
+        keypath.put(self.data, q.path, kept)
 
     def ask_entry(self, q: Question, kept: list[dict], entry: dict) -> dict:
         base = f"{q.path}[{len(kept)}]"
         while True:
-            qs.set_at(self.data, q.path, [*kept, entry])
+            keypath.put(self.data, q.path, [*kept, entry])
             for item in q.items:
                 if qs.applies(item, self.data, base):
                     self.ask_key(item, base)
                 else:
-                    qs.drop_at(self.data, qs.join_path(base, item.path))
-            entry = qs.get_at(self.data, base)
+                    keypath.drop(self.data, keypath.join(base, item.path))
+            entry = keypath.get(self.data, base)
             for key in list(entry):
                 if key in q.spec.omit:
                     del entry[key]
@@ -164,7 +165,7 @@ class Interview:
             if not problems:
                 return entry
             for _path, message in problems:
-                say(f"  {base}: {message}; answer it again")
+                tell(f"  {base}: {message}; answer it again")
 
 
 def interview(data: dict, advanced: bool | None = None, origin=lambda _path: "input"):
@@ -174,8 +175,8 @@ def interview(data: dict, advanced: bool | None = None, origin=lambda _path: "in
     refused before the first question, not after the last.
     """
     from generator.errors import UserError
-    from generator.model.fields import Builder
     from generator.inputs.load import Layers
+    from generator.model.fields import Builder
     from generator.model.integration import Integration
     from generator.render.pipeline import validate
 
@@ -191,11 +192,12 @@ def interview(data: dict, advanced: bool | None = None, origin=lambda _path: "in
             return validate(Layers(data=data))
         except UserError as exc:
             fixes = [qs.question_for(problem.path, run.questions) for problem in exc.problems]
-            if None in fixes or _round == MAX_FIX_ROUNDS - 1:
+            askable = [q for q in fixes if q is not None]
+            if len(askable) < len(fixes) or _round == MAX_FIX_ROUNDS - 1:
                 raise
             for problem in exc.problems:
-                say(f"  {problem.path}: {problem.message}")
-            for q in dict.fromkeys(fixes):
+                tell(f"  {problem.path}: {problem.message}")
+            for q in dict.fromkeys(askable):
                 run.ask_key(q)
     raise AssertionError("unreachable")
 

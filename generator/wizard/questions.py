@@ -23,14 +23,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, get_args, get_origin
 
-from generator.model import validators as checks
+from generator import keypath
 from generator.errors import Problem
-from generator.model.fields import Builder, SetText, Spec, bare_type, default_of, fields_of, key_of, read_field, sequence_item, spec_of, to_data
+from generator.model import validators as checks
+from generator.model.fields import (
+    Builder,
+    SetText,
+    Spec,
+    bare_type,
+    default_of,
+    fields_of,
+    is_record_type,
+    key_of,
+    read_field,
+    sequence_item,
+    spec_of,
+    to_data,
+)
 from generator.model.integration import Integration
 from generator.model.rules import cross_field_problems
 
 TEXT, SELECT, CONFIRM, CHECKBOX, ENTRIES = "text", "select", "confirm", "checkbox", "entries"
-_PATH_PART = re.compile(r"[^.\[\]]+|\[\d+\]")
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,16 +91,16 @@ def questions(cls: type = Integration) -> list[Question]:
     return ordered(_flatten(cls, "", (), False, ""))
 
 
-def _flatten(cls: type, prefix: str, when: tuple, advanced: bool, section: str) -> list[Question]:
+def _flatten(cls: Any, prefix: str, when: tuple, advanced: bool, section: str) -> list[Question]:
     out: list[Question] = []
     for f, tp in fields_of(cls):
         spec = spec_of(f)
         if not spec.ask:
             continue
-        path = join_path(prefix, key_of(f))
-        own = when + tuple((k if k.startswith("/") else join_path(prefix, k), v) for k, v in spec.when)
+        path = keypath.join(prefix, key_of(f))
+        own = when + tuple((k if k.startswith("/") else keypath.join(prefix, k), v) for k, v in spec.when)
         adv = advanced or spec.advanced
-        if dataclasses.is_dataclass(tp):
+        if is_record_type(tp):
             out.extend(_flatten(tp, path, own, adv, spec.help))
             continue
         kind = kind_of(tp)
@@ -128,60 +141,18 @@ def ordered(qs: list[Question]) -> list[Question]:
 # --- answers as plain nested data --------------------------------------------------------
 
 
-def join_path(prefix: str, key: str) -> str:
-    return f"{prefix}.{key}" if prefix else key
-
-
 def when_path(key: str, base: str) -> str:
     """A `when` key as a path from the root: '/a.b' is absolute, anything else is under `base`."""
-    return key[1:] if key.startswith("/") else join_path(base, key)
-
-
-def _parts(path: str) -> list[str | int]:
-    return [int(p[1:-1]) if p.startswith("[") else p for p in _PATH_PART.findall(path)]
+    return key[1:] if key.startswith("/") else keypath.join(base, key)
 
 
 _ABSENT = object()
 
 
-def get_at(data: Any, path: str, default: Any = None) -> Any:
-    node = data
-    for part in _parts(path):
-        if isinstance(part, int):
-            if not isinstance(node, list) or part >= len(node):
-                return default
-            node = node[part]
-        elif isinstance(node, Mapping) and part in node:
-            node = node[part]
-        else:
-            return default
-    return node
-
-
-def set_at(data: dict, path: str, value: Any) -> None:
-    parts = _parts(path)
-    node: Any = data
-    for part, nxt in zip(parts, parts[1:]):
-        if isinstance(part, int):
-            node = node[part]
-            continue
-        if not isinstance(node.get(part), (dict, list)):
-            node[part] = [] if isinstance(nxt, int) else {}
-        node = node[part]
-    node[parts[-1]] = value
-
-
-def drop_at(data: dict, path: str) -> None:
-    parent, _, last = path.rpartition(".")
-    node = get_at(data, parent) if parent else data
-    if isinstance(node, dict):
-        node.pop(last, None)
-
-
-def field_at(path: str, cls: type = Integration) -> dataclasses.Field:
+def field_at(path: str, cls: Any = Integration) -> dataclasses.Field:
     """The model field a key path names (`ingress[0].name` is the `name` of a Peer)."""
     f, tp = None, cls
-    for part in _parts(path):
+    for part in keypath.parts(path):
         if isinstance(part, int):
             tp = sequence_item(bare_type(tp))
             continue
@@ -192,8 +163,8 @@ def field_at(path: str, cls: type = Integration) -> dataclasses.Field:
 
 def current(q: Question, data: dict, base: str = "") -> Any:
     """The answer so far: from the preset or answers file, else the model's default."""
-    path = join_path(base, q.path)
-    raw = get_at(data, path, _ABSENT)
+    path = keypath.join(base, q.path)
+    raw = keypath.get(data, path, _ABSENT)
     if raw is _ABSENT:
         return q.default()
     value, problems = read_field(q.field, q.type, raw, path)
@@ -204,7 +175,7 @@ def applies(q: Question, data: dict, base: str = "") -> bool:
     """Whether every `when` condition of `q` holds for the answers so far."""
     for key, expected in q.when:
         path = when_path(key, base)
-        value = get_at(data, path, _ABSENT)
+        value = keypath.get(data, path, _ABSENT)
         if value is _ABSENT:
             value = to_data(default_of(field_at(path)))
         if isinstance(value, list) and not isinstance(expected, list):
@@ -266,7 +237,7 @@ def hint(q: Question) -> str:
 
 def judge(q: Question, raw: Any, data: dict, base: str = "") -> tuple[Any, str | None]:
     """The answer as plain data, or the message that refuses it (the message `generate` gives)."""
-    path = join_path(base, q.path)
+    path = keypath.join(base, q.path)
     pasted = _pasted_secret(q, raw)
     if pasted:
         return None, f"{pasted} looks like a secret value; hardgen asks only for names, never for secrets (nothing was kept)"
@@ -275,9 +246,9 @@ def judge(q: Question, raw: Any, data: dict, base: str = "") -> tuple[Any, str |
         return None, _words(problems[0], path)
     answer = to_data(value)
     trial = copy.deepcopy(data)
-    set_at(trial, path, answer)
+    keypath.put(trial, path, answer)
     for problem_path, message in model_problems(trial):
-        if problem_path == path or problem_path.startswith((path + ".", path + "[")):
+        if keypath.within(problem_path, path):
             return None, _words(Problem("answer", problem_path, message), path)
     return answer, None
 
@@ -319,7 +290,6 @@ def question_for(problem_path: str, qs: list[Question]) -> Question | None:
     """The question that answers the key a problem names (the entries question for a key inside an entry)."""
     best = None
     for q in qs:
-        if problem_path == q.path or problem_path.startswith((q.path + ".", q.path + "[")):
-            if best is None or len(q.path) > len(best.path):
-                best = q
+        if keypath.within(problem_path, q.path) and (best is None or len(q.path) > len(best.path)):
+            best = q
     return best

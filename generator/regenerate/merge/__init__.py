@@ -41,7 +41,7 @@ def three_way(path: str, base: bytes, ours: bytes, theirs: bytes) -> Merged:
         try:
             text, conflicts = importlib.import_module(f"generator.regenerate.merge.{engine}").merge(*texts)
             return Merged(text.encode("utf-8"), conflicts, engine)
-        except Exception:  # noqa: BLE001 - any parse failure of a side: fall back to lines, never lose the file
+        except Exception:
             pass
     from generator.regenerate.merge.lines import merge_text
 

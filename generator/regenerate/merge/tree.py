@@ -17,10 +17,11 @@ new render in the tree, which makes the tree the proposal written to
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, MutableMapping, MutableSequence
+from collections.abc import Callable, Mapping, MutableMapping, MutableSequence, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator import keypath
 from generator.errors import show
 from generator.regenerate.merge.lines import merge_sequences
 
@@ -92,7 +93,7 @@ class TreeMerge:
     def merge_map(self, base: Mapping, ours: MutableMapping, theirs: Mapping, path: str) -> None:
         keys = list(ours) + [k for k in theirs if k not in ours]
         for k in keys:
-            sub = f"{path}.{k}" if path else str(k)
+            sub = keypath.join(path, k)
             b, o, t = base.get(k, MISSING), ours.get(k, MISSING), theirs.get(k, MISSING)
             if o is MISSING and t is not MISSING:
                 if b is not MISSING and self.same(b, t):
@@ -129,11 +130,11 @@ class TreeMerge:
         okeys = [key(x) for x in ours]
         result = merge_sequences([key(x) for x in base], okeys, [key(x) for x in theirs])
         for c in result.clashes:
-            self.conflict(f"{path}[{c.ours_at}]", _Listed(c.ours), _Listed(c.theirs))
+            self.conflict(keypath.item(path, c.ours_at), _Listed(c.ours), _Listed(c.theirs))
         if result.merged == okeys:
             return
-        pool = {k: x for k, x in zip([key(x) for x in theirs], theirs)}
-        pool.update(zip(okeys, ours))  # the user's node (with its comments) wins for an equal item
+        pool = {k: x for k, x in zip([key(x) for x in theirs], theirs, strict=False)}
+        pool.update(zip(okeys, ours, strict=False))  # the user's node (with its comments) wins for an equal item
         items = [pool[k] for k in result.merged]
         del ours[:]
         ours.extend(items)
@@ -170,7 +171,7 @@ class _Listed(tuple):
     """A clash inside a list, shown as the items each side has there."""
 
 
-def _named(items: list) -> bool:
+def _named(items: Sequence[Any]) -> bool:
     names = [x.get("name") if is_map(x) else None for x in items]
     return all(isinstance(n, str) for n in names) and len(set(names)) == len(names)
 

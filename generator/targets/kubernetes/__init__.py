@@ -13,12 +13,10 @@ from typing import Any
 
 from generator.model.integration import secret_names
 from generator.model.resolved import ResolvedIntegration, image_ref
-from generator.targets.plan import MODE_SCRIPT, TargetPlan
 from generator.render.yaml_dump import dump_yaml
-from generator.targets.kubernetes import network
-from generator.targets.kubernetes import secret
-from generator.targets.kubernetes import workload
+from generator.targets.kubernetes import network, secret, workload
 from generator.targets.kubernetes.meta import DIR, exposes_metrics, labels, metadata, selector, service_port_name
+from generator.targets.plan import MODE_SCRIPT, TargetPlan
 
 #: Pod Security Admission: enforce, audit and warn all at the restricted level of the running cluster.
 PSS_LEVEL = "restricted"

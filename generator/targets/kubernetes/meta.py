@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.model.validators import labels as check_labels
 from generator.model.resolved import ResolvedIntegration, metrics_host
+from generator.model.validators import labels as check_labels
 
 #: Folder of the kubernetes target inside the output.
 DIR = "kubernetes"

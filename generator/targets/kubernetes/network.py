@@ -32,7 +32,14 @@ def peer_selector(peer: Peer) -> dict[str, Any]:
     """A NetworkPolicyPeer; `peer.namespace` is resolved (the integration's own when not given)."""
     if peer.cidr:
         return {"ipBlock": {"cidr": peer.cidr}}
+    assert peer.namespace is not None, "resolve() gives every pod peer a namespace"
     return _pods_in(peer.namespace, dict(peer.labels))
+
+
+def egress_port(peer: Peer) -> int:
+    """An egress peer's port, which the model's rules require (generator.model.rules)."""
+    assert peer.port is not None, "an egress peer always has a port"
+    return peer.port
 
 
 def _tcp(port: int) -> list[dict[str, Any]]:
@@ -54,7 +61,7 @@ def egress_policy(model: ResolvedIntegration) -> dict[str, Any]:
         "to": [_pods_in(DNS_NAMESPACE, DNS_POD_LABELS)],
         "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
     }
-    rules = [dns, *({"to": [peer_selector(p)], "ports": _tcp(p.port)} for p in model.egress)]
+    rules = [dns, *({"to": [peer_selector(p)], "ports": _tcp(egress_port(p))} for p in model.egress)]
     return _integration_policy(model, "Egress", rules)
 
 

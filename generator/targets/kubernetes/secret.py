@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.targets.shared.layout import CONTAINER
 from generator.model.integration import keystore, secret_names
 from generator.model.resolved import ResolvedIntegration
 from generator.render.templates import render_template
-from generator.targets.shared.ballerina_config import KEYSTORE_SOURCE, SECRETS_FILLED, SECRETS_TEMPLATE, UNFILLED_MARKER
 from generator.targets.kubernetes.meta import KEYSTORE_KEY, SECRET_KEY, metadata, secret_name, text_block
+from generator.targets.shared.ballerina_config import KEYSTORE_SOURCE, SECRETS_FILLED, SECRETS_TEMPLATE, UNFILLED_MARKER
+from generator.targets.shared.layout import CONTAINER
 
 #: The External Secrets Operator API version (v1 since ESO 0.17; v1beta1 is deprecated).
 EXTERNAL_SECRETS_API = "external-secrets.io/v1"

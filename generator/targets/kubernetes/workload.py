@@ -14,12 +14,9 @@ import hashlib
 import posixpath
 from typing import Any
 
-from generator.model.validators import memory_bytes
-from generator.targets.shared.layout import CONTAINER
 from generator.model.integration import RUNTIME_UID, keystore, secret_names
 from generator.model.resolved import ResolvedIntegration, image_ref
-from generator.targets.shared import ballerina_config as ballerina
-from generator.targets.shared import jvm
+from generator.model.validators import memory_bytes
 from generator.targets.kubernetes.meta import (
     KEYSTORE_KEY,
     SECRET_KEY,
@@ -33,6 +30,9 @@ from generator.targets.kubernetes.meta import (
     service_port_name,
     text_block,
 )
+from generator.targets.shared import ballerina_config as ballerina
+from generator.targets.shared import jvm
+from generator.targets.shared.layout import CONTAINER
 
 #: Size of the GC-log volume: the JVM keeps 5 files of 10 MiB (templates/jvm/java.options.j2).
 LOG_VOLUME_MI = 64

@@ -9,11 +9,11 @@ expected) instead of running with a dummy secret, and every install path
 
 from __future__ import annotations
 
-from generator.targets.shared.layout import CONTAINER, RuntimeLayout, systemd_layout
 from generator.model.integration import keystore, secret_names
 from generator.model.resolved import ResolvedIntegration, metrics_host
-from generator.targets.plan import MODE_SECRET, TargetPlan
 from generator.render.toml_dump import dump_toml
+from generator.targets.plan import MODE_SECRET, TargetPlan
+from generator.targets.shared.layout import CONTAINER, RuntimeLayout, systemd_layout
 
 SECRETS_TEMPLATE = "config/secrets.template.toml"
 SECRETS_FILLED = "config/secrets.toml"
@@ -78,9 +78,10 @@ def _config_toml(model: ResolvedIntegration, layout: RuntimeLayout) -> bytes:
     values = dict(model.config.values)
     if model.config.port_key:
         values.setdefault(model.config.port_key, model.service.port)
-    if keystore(model):
+    path_key = model.service.keystore_path_key
+    if keystore(model) and path_key:
         # Seed 000: PKCS12, not JKS. Only the path: the password is a secret (secrets template).
-        values[model.service.keystore_path_key] = layout.keystore_file
+        values[path_key] = layout.keystore_file
     if values:
         root, module = _module_table(model)
         for key in sorted(values):

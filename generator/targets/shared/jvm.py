@@ -8,10 +8,10 @@ model refuses that combination before planning. Paths come from a
 
 from __future__ import annotations
 
-from generator.targets.shared.layout import CONTAINER, RuntimeLayout
 from generator.model.resolved import ResolvedIntegration
-from generator.targets.plan import TargetPlan
 from generator.render.templates import render_template
+from generator.targets.plan import TargetPlan
+from generator.targets.shared.layout import CONTAINER, RuntimeLayout
 
 
 def options(model: ResolvedIntegration, layout: RuntimeLayout) -> bytes:
