@@ -22,14 +22,6 @@ COMMANDS = {
 }
 
 
-def add_input_options(p: argparse.ArgumentParser) -> None:
-    """Inputs shared by every command that builds a model; precedence preset < answers < --set."""
-    p.add_argument("--preset", action="append", default=[], metavar="NAME|FILE", help="start from a shipped preset or a preset file (repeatable; later ones win)")
-    p.add_argument("--answers", action="append", default=[], metavar="FILE", help="answers file (YAML); repeatable, later files win")
-    p.add_argument("--set", action="append", default=[], dest="sets", metavar="KEY=VALUE", help="set one answer, e.g. --set service.port=9443 (repeatable, wins over files)")
-    p.add_argument("--no-input", action="store_true", help="never prompt (the default without a terminal)")
-
-
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole command line; with `only`, just that command (the one being run: the others' modules stay unimported)."""
     parser = argparse.ArgumentParser(prog="hardgen", description="Hardened deployment artefacts for WSO2 Integrator integrations.")

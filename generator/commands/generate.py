@@ -15,7 +15,7 @@ from pathlib import Path
 
 
 def add_arguments(p) -> None:
-    from generator.cli import add_input_options
+    from generator.commands import add_input_options
 
     add_input_options(p)
     p.add_argument("--batch", action="append", default=[], type=Path, metavar="PATH",

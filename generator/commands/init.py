@@ -19,7 +19,7 @@ DEFAULT_OUTPUT = Path("deploy")
 
 
 def add_arguments(p) -> None:
-    from generator.cli import add_input_options
+    from generator.commands import add_input_options
 
     add_input_options(p)
     p.add_argument("--output", "-o", type=Path, default=DEFAULT_OUTPUT, metavar="DIR",

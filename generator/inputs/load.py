@@ -16,7 +16,6 @@ from typing import Any, Protocol
 
 from generator import keypath
 from generator.errors import Problem, UserError
-from generator.model.fields import SetText
 from generator.records import record
 from generator.shipped import preset_dir
 
@@ -30,6 +29,10 @@ class LayerSink(Protocol):
     """Anything presets can be applied to: `Layers`, or a batch run's recording of them."""
 
     def apply(self, data: Mapping[str, Any], source: str) -> None: ...
+
+
+class SetText(str):
+    """A value typed on the command line (`--set k=v`): the model reads it by the field's type, not as YAML."""
 
 
 @record

@@ -20,7 +20,9 @@ from typing import Any
 
 from generator import keypath
 from generator.errors import Problem, UserError
-from generator.model.integration import SCHEMA_VERSION
+
+#: The version of the answers format this hardgen writes (`schema_version` in every answers file).
+SCHEMA_VERSION = 1
 
 Step = Callable[[dict[str, Any]], list[str]]
 

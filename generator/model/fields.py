@@ -20,13 +20,10 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from generator import keypath
 from generator.errors import Problem, say, show
+from generator.inputs.load import SetText, parse_flow
 from generator.records import record
 
 Check = Callable[[Any], "str | None"]
-
-
-class SetText(str):
-    """A value typed on the command line (`--set k=v`): parsed by the field's type, not by YAML."""
 
 
 @record(frozen=True)
@@ -293,8 +290,6 @@ def _has_broken(value: Any) -> bool:
 def _flow(raw: Any) -> Any:
     """`--set 'targets=[docker, kubernetes]'`: lists and mappings on the command line are YAML flow text."""
     if isinstance(raw, SetText):
-        from generator.inputs.load import parse_flow
-
         return parse_flow(raw)
     return raw
 

@@ -11,11 +11,11 @@ targets only ever receive that resolved form.
 from collections.abc import Mapping
 from typing import Literal, get_args
 
+from generator.inputs.migrate import SCHEMA_VERSION
 from generator.model import validators as checks
 from generator.model.fields import field
 from generator.records import record
 
-SCHEMA_VERSION = 1
 #: The artefact sets hardgen generates; `generator.targets.TARGETS` maps each to its planner.
 TargetName = Literal["docker", "kubernetes", "systemd"]
 TARGET_NAMES: tuple[TargetName, ...] = get_args(TargetName)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from generator import __version__
 from generator.errors import Problem, UserError
-from generator.model.integration import SCHEMA_VERSION
+from generator.inputs.migrate import SCHEMA_VERSION
 from generator.output.state import BASE_DIR, STATE_DIR, FileRecord, State, read_base, state_files, state_for
 from generator.output.writer import Desired
 from generator.regenerate.merge import three_way

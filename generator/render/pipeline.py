@@ -11,8 +11,9 @@ from pathlib import Path
 from generator import __version__
 from generator.errors import UserError
 from generator.inputs.load import Layers, load_inputs
+from generator.inputs.migrate import SCHEMA_VERSION
 from generator.model.fields import Builder, to_data
-from generator.model.integration import SCHEMA_VERSION, Integration
+from generator.model.integration import Integration
 from generator.model.resolved import ResolvedIntegration, resolve
 from generator.model.rules import problems
 from generator.output.fingerprint import render_fingerprint

@@ -25,10 +25,10 @@ from typing import Any, Literal, get_args, get_origin
 
 from generator import keypath
 from generator.errors import Problem
+from generator.inputs.load import SetText
 from generator.model import validators as checks
 from generator.model.fields import (
     Builder,
-    SetText,
     Spec,
     bare_type,
     default_of,
