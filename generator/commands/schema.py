@@ -1,4 +1,4 @@
-"""`hardgen schema`: the answers format, derived from the model — as JSON Schema or as the README's key table."""
+"""`hardgen schema`: the answers format, derived from the model — as JSON Schema or as the key table of docs/answers.md."""
 
 from __future__ import annotations
 

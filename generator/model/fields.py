@@ -45,7 +45,7 @@ class Spec:
 
 
 def field(help: str, default: Any = MISSING, *, factory: Any = MISSING, **spec: Any) -> Any:
-    """A model field: `help` is shown by `hardgen schema`, the README and the wizard."""
+    """A model field: `help` is shown by `hardgen schema`, docs/answers.md and the wizard."""
     meta = {"hardgen": Spec(help=help, **spec)}
     if factory is not MISSING:
         return dataclasses.field(default_factory=factory, metadata=meta)
