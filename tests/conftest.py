@@ -1,37 +1,20 @@
-"""Shared fixtures: run hardgen as a user would, from this checkout, in a process of its own."""
+"""Fixtures only; the helpers they hand out live in tests/support/."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-
-
-def hardgen_env() -> dict[str, str]:
-    """Environment that makes `python -m generator` import this checkout, whatever the cwd."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    return env
-
-
-def run_hardgen(*args: str, cwd: Path | None = None, input: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "generator", *args],
-        cwd=cwd,
-        env=hardgen_env(),
-        input=input,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+from tests.support import hardgen as _hardgen
+from tests.support.hardgen import REPO  # noqa: F401  (tests/test_docs_match_the_model.py imports it from here)
 
 
 @pytest.fixture
 def hardgen():
-    """Call as `hardgen("generate", "--preset", "docker", ..., cwd=tmp_path)`; returns CompletedProcess."""
-    return run_hardgen
+    """`hardgen("generate", "--preset", "docker", ..., cwd=tmp_path)` in this process; returns a CompletedProcess."""
+    return _hardgen.run
+
+
+@pytest.fixture
+def hardgen_process():
+    """The same call as `hardgen`, in a `python -m generator` process of its own (see tests/support/hardgen.py for when)."""
+    return _hardgen.run_process

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import stat
 from pathlib import Path
 
-
-def tree(root: Path) -> dict[str, tuple[bytes, int]]:
-    return {
-        str(p.relative_to(root)): (p.read_bytes(), stat.S_IMODE(p.stat().st_mode))
-        for p in sorted(root.rglob("*")) if p.is_file()
-    }
+from tests.support.hardgen import generate, tree
 
 
 def write_answers(folder: Path, name: str, extra: str = "") -> Path:
@@ -20,19 +14,18 @@ def write_answers(folder: Path, name: str, extra: str = "") -> Path:
     return path
 
 
-def test_each_answers_file_gets_its_own_folder_identical_to_a_single_run(hardgen, tmp_path):
+def test_each_answers_file_gets_its_own_folder_identical_to_a_single_run(hardgen_process, tmp_path):
+    """End to end, in a process of its own, as a pipeline runs it."""
     write_answers(tmp_path / "many", "orders", "jdk: 17\nsecrets: [dbPassword]\n")
     write_answers(tmp_path / "many", "billing", "metrics: {enabled: true}\n")
     lone = write_answers(tmp_path / "one", "payments", "service: {port: 8443}\n")
-    r = hardgen("generate", "--batch", "many", "--batch", str(lone), "--preset", "docker", "--set", "image.tag=2.0.1",
-                "--output", "out", cwd=tmp_path)
+    r = hardgen_process("generate", "--batch", "many", "--batch", str(lone), "--preset", "docker", "--set", "image.tag=2.0.1",
+                        "--output", "out", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["billing", "orders", "payments"]
     assert "3 integrations generated" in r.stdout
     for name, answers in (("orders", "many/orders.yaml"), ("billing", "many/billing.yaml"), ("payments", "one/payments.yaml")):
-        single = hardgen("generate", "--answers", answers, "--preset", "docker", "--set", "image.tag=2.0.1",
-                         "--output", f"single/{name}", cwd=tmp_path)
-        assert single.returncode == 0, single.stderr
+        generate(f"single/{name}", "image.tag=2.0.1", preset="docker", answers=[answers], cwd=tmp_path)
         assert tree(tmp_path / "out" / name) == tree(tmp_path / "single" / name), name
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-
 import pytest
 
-from tests.test_generate_docker import tree
+from tests.support.hardgen import generate, set_args, tree
 
 CASES = {
     "port out of range": ("service:\n  port: 70000\n", [], "answers.yaml: service.port: 70000 is not a port (1-65535)"),
@@ -30,14 +29,11 @@ CASES = {
 
 @pytest.mark.parametrize("answers, sets, expected", CASES.values(), ids=CASES.keys())
 def test_bad_input_exits_2_with_one_clear_line_and_leaves_output_untouched(hardgen, tmp_path, answers, sets, expected):
-    base = ("generate", "--preset", "docker", "--set", "name=demo", "--output", "deploy")
-    assert hardgen(*base, cwd=tmp_path).returncode == 0
+    generate("deploy", "name=demo", preset="docker", cwd=tmp_path)
     before = tree(tmp_path / "deploy")
     (tmp_path / "answers.yaml").write_text(answers)
-    args = [*base, "--answers", "answers.yaml"]
-    for s in sets:
-        args += ["--set", s]
-    r = hardgen(*args, cwd=tmp_path)
+    r = hardgen("generate", "--preset", "docker", "--set", "name=demo", "--answers", "answers.yaml", *set_args(sets),
+                "--output", "deploy", cwd=tmp_path)
     assert r.returncode == 2, r.stdout + r.stderr
     assert expected in r.stderr
     assert "Traceback" not in r.stderr
@@ -72,11 +68,10 @@ def test_unknown_preset_names_the_available_ones(hardgen, tmp_path):
     assert r.returncode == 2 and "'nope' is not a preset (available: " in r.stderr and "docker" in r.stderr
 
 
-def test_preset_extends_another_and_answers_then_set_win(hardgen, tmp_path):
+def test_preset_extends_another_and_answers_then_set_win(tmp_path):
     (tmp_path / "team.yaml").write_text("extends: docker\ndescription: team defaults\njdk: 17\nservice: {port: 8443}\n")
     (tmp_path / "a.yaml").write_text("name: demo\nservice: {port: 9000}\n")
-    r = hardgen("generate", "--preset", "team.yaml", "--answers", "a.yaml", "--set", "service.port=9100", "-o", "deploy", cwd=tmp_path)
-    assert r.returncode == 0, r.stderr
+    generate("deploy", "service.port=9100", preset="team.yaml", answers=["a.yaml"], cwd=tmp_path)
     answers = (tmp_path / "deploy/.hardgen/answers.yaml").read_text()
     assert "jdk: 17" in answers and "port: 9100" in answers and "tls: true" in answers
 

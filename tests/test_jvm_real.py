@@ -17,7 +17,9 @@ import pytest
 
 from generator.targets.shared.layout import CONTAINER
 from tests.support.models import preset_cases, render_case
-from tests.toolbox import JDK_VERSIONS, require_java, require_javac
+from tests.support.toolbox import JDK_VERSIONS, require_java, require_javac
+
+pytestmark = pytest.mark.jvm
 
 #: JEP 411 (JDK 17) makes the JVM itself print these when the Security Manager is on; nothing else may appear.
 SECURITY_MANAGER_NOTICE = (
@@ -102,6 +104,7 @@ def _unexpected(stderr: str) -> list[str]:
     return [l for l in stderr.splitlines() if not l.startswith(SECURITY_MANAGER_NOTICE) and not l.startswith(("openjdk version", "OpenJDK Runtime", "OpenJDK 64-Bit"))]
 
 
+@pytest.mark.container  # /app laid out in a private mount namespace, as root
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_options_file_is_accepted_by_its_jvm_without_warnings(image_layout, case):
     jdk, options, policy = CASES[case]
@@ -115,6 +118,7 @@ def test_options_file_is_accepted_by_its_jvm_without_warnings(image_layout, case
     assert f"sm={'true' if policy else 'false'}" in program.stdout  # the policy lets it write logs under the SM
 
 
+@pytest.mark.container
 @pytest.mark.parametrize("jdk", JDK_VERSIONS)
 def test_options_without_security_manager_run_on_every_jdk(image_layout, jdk):
     for case, (_, options, policy) in CASES.items():

@@ -4,7 +4,8 @@ Outputs are generated once per module through the CLI, as a user would: the ship
 preset with and without an image digest, a model with several ingress and egress
 peers (pods in other namespaces, pods in its own, address blocks), TLS and metrics with
 a scraper, and a variant with an ExternalSecret and no TLS. checkov runs once over all
-of them (it takes seconds to start).
+of them (it takes seconds to start). Tests marked `reviewers` run kubernetes-validate,
+checkov or nca; the others read the manifests themselves.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.targets.shared.layout import CONTAINER
 from generator.render.yaml_dump import dump_yaml
-from tests.conftest import run_hardgen
+from generator.targets.shared.layout import CONTAINER
 from tests.support import kube, pss
 from tests.support import nca as ncasim
+from tests.support.hardgen import generate, run, set_args
 
 DIGEST = "sha256:" + "ab" * 32
 
@@ -62,16 +63,11 @@ CASES = ("preset", "preset-digest", "rich", "external")
 def _generate(root: Path, case: str) -> subprocess.CompletedProcess:
     out = root / case
     if case.startswith("preset"):
-        args = ["--preset", "kubernetes-restricted", "--set", "name=orders", "--set", "secrets=[dbPassword]"]
-        if case == "preset-digest":
-            args += ["--set", f"image.digest={DIGEST}"]
-    else:
-        answers = root / f"{case}.yaml"
-        answers.write_bytes(dump_yaml(RICH if case == "rich" else EXTERNAL))
-        args = ["--answers", str(answers)]
-    proc = run_hardgen("generate", *args, "--output", str(out), cwd=root)
-    assert proc.returncode == 0, proc.stderr
-    return proc
+        digest = [f"image.digest={DIGEST}"] if case == "preset-digest" else []
+        return generate(out, "name=orders", "secrets=[dbPassword]", *digest, preset="kubernetes-restricted", cwd=root)
+    answers = root / f"{case}.yaml"
+    answers.write_bytes(dump_yaml(RICH if case == "rich" else EXTERNAL))
+    return generate(out, answers=[answers], cwd=root)
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +81,7 @@ def checkov(outputs, tmp_path_factory) -> dict[str, list[str]]:
     return kube.checkov_failures({case: folder for case, (folder, _) in outputs.items()}, tmp_path_factory.mktemp("checkov"))
 
 
+@pytest.mark.reviewers
 @pytest.mark.parametrize("case", CASES)
 def test_kubernetes_validate_strict_accepts_every_manifest_on_1_29_and_newest(outputs, case):
     proc = kube.kubernetes_validate(outputs[case][0])
@@ -92,11 +89,13 @@ def test_kubernetes_validate_strict_accepts_every_manifest_on_1_29_and_newest(ou
     assert proc.returncode == 0 and "ERROR" not in report and "FATAL" not in report, report
 
 
+@pytest.mark.reviewers
 @pytest.mark.parametrize("case", ["preset-digest", "rich", "external"])
 def test_checkov_finds_nothing_when_the_image_is_pinned_by_digest(checkov, case):
     assert checkov[case] == []
 
 
+@pytest.mark.reviewers
 def test_checkov_without_digest_fails_only_the_digest_check_and_hardgen_warns(outputs, checkov):
     assert checkov["preset"] == ["CKV_K8S_43"]
     stderr = outputs["preset"][1].stderr
@@ -128,6 +127,7 @@ def test_kustomization_lists_every_manifest_and_nothing_is_in_default(outputs, c
             assert obj["metadata"]["namespace"] not in ("default", None)
 
 
+@pytest.mark.reviewers
 @pytest.mark.parametrize("case", CASES)
 def test_network_policies_allow_exactly_the_declared_flows_and_dns(outputs, case, tmp_path):
     model = kube.model_of_output(outputs[case][0])
@@ -151,6 +151,7 @@ def _integration_policies(objects):
     return [p for p in kube.of_kind(objects, "NetworkPolicy") if p["spec"]["podSelector"]]
 
 
+@pytest.mark.reviewers
 def test_default_deny_isolates_every_other_pod_in_the_namespace(outputs, tmp_path):
     model = kube.model_of(RICH)
     objects = kube.load_all(outputs["rich"][0])
@@ -165,6 +166,7 @@ def test_default_deny_isolates_every_other_pod_in_the_namespace(outputs, tmp_pat
             assert end not in ("orders-prod/stranger", "orders-prod/fake-dns"), f"{src} => {dst} despite default-deny"
 
 
+@pytest.mark.reviewers
 def test_rich_model_flows_reach_each_peer_on_its_port(outputs, tmp_path):
     model = kube.model_of(RICH)
     objects = kube.load_all(outputs["rich"][0])
@@ -266,9 +268,9 @@ def test_create_secret_script_pipes_the_filled_file_to_kubectl(outputs, tmp_path
 
 
 def test_heap_that_leaves_too_little_non_heap_memory_is_refused(tmp_path):
-    proc = run_hardgen("generate", "--preset", "kubernetes-restricted", "--set", "name=orders",
-                       "--set", "kubernetes.resources.memory=256Mi", "--set", "jvm.max_ram_percentage=80",
-                       "--output", str(tmp_path / "out"), cwd=tmp_path)
+    proc = run("generate", "--preset", "kubernetes-restricted", "--set", "name=orders",
+               "--set", "kubernetes.resources.memory=256Mi", "--set", "jvm.max_ram_percentage=80",
+               "--output", str(tmp_path / "out"), cwd=tmp_path)
     assert proc.returncode == 2
     assert "kubernetes.resources.memory" in proc.stderr and "outside the heap" in proc.stderr
     assert not (tmp_path / "out").exists()
@@ -279,6 +281,5 @@ def test_heap_that_leaves_too_little_non_heap_memory_is_refused(tmp_path):
     (["name=orders", "kubernetes.namespace=kube-system"], "kubernetes.namespace: 'kube-system' is not allowed"),
 ])
 def test_reserved_namespaces_are_refused(tmp_path, sets, expected):
-    args = [a for s in sets for a in ("--set", s)]
-    proc = run_hardgen("generate", "--preset", "kubernetes-restricted", *args, "--output", str(tmp_path / "out"), cwd=tmp_path)
+    proc = run("generate", "--preset", "kubernetes-restricted", *set_args(sets), "--output", str(tmp_path / "out"), cwd=tmp_path)
     assert proc.returncode == 2 and expected in proc.stderr

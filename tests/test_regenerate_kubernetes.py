@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from tests.support.hardgen import generate
+
 
 def _yaml():
     from generator.render.yaml_dump import round_trip_yaml
@@ -42,9 +44,7 @@ def edit_deployment(path: Path) -> None:
 
 
 def test_deployment_keeps_label_env_var_and_sidecar_when_the_image_tag_is_bumped(hardgen, tmp_path):
-    done = hardgen("generate", "--preset", "docker", "--set", "name=demo", "--set", "targets=[kubernetes]",
-                   "--set", "image.tag=1.0.0", "--output", "deploy", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
+    generate("deploy", "name=demo", "targets=[kubernetes]", "image.tag=1.0.0", preset="docker", cwd=tmp_path)
     manifest = find_deployment(tmp_path / "deploy")
     edit_deployment(manifest)
     done = hardgen("regenerate", "deploy", "--set", "image.tag=1.1.0", cwd=tmp_path)

@@ -10,24 +10,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.hardgen import generate, tree
+
 OUT = "deploy"
 
 
-def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
-    return {p.relative_to(folder).as_posix(): (p.read_bytes(), stat.S_IMODE(p.stat().st_mode))
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 @pytest.fixture
-def project(tmp_path, hardgen):
+def project(tmp_path):
     """A fresh output folder of `demo`; call it with extra --set values."""
 
     def make(*sets: str, out: str = OUT) -> Path:
-        args = ["generate", "--preset", "docker", "--set", "name=demo", "--output", out]
-        for s in sets:
-            args += ["--set", s]
-        done = hardgen(*args, cwd=tmp_path)
-        assert done.returncode == 0, done.stderr
+        generate(out, "name=demo", *sets, preset="docker", cwd=tmp_path)
         return tmp_path / out
 
     return make
@@ -37,17 +30,18 @@ def regenerate(hardgen, cwd: Path, *args: str):
     return hardgen("regenerate", *args, cwd=cwd)
 
 
+@pytest.mark.jvm  # a real JDK 25 reads the merged options file
 def test_jdk17_to_25_drops_the_security_manager_and_its_policy_and_keeps_the_users_flag(project, hardgen, tmp_path):
     out = project("jdk=17", "jvm.security_manager=true")
     options = out / "jvm/java.options"
     assert b"-Djava.security.manager\n" in options.read_bytes() and (out / "jvm/security.policy").is_file()
     options.write_bytes(options.read_bytes() + b"-Dfoo=bar\n")
-    before = snapshot(out)
+    before = tree(out)
 
     refused = regenerate(hardgen, tmp_path, OUT, "--set", "jdk=25")
     assert refused.returncode == 2
     assert "--set jvm.security_manager=false" in refused.stderr and "JEP 486" in refused.stderr
-    assert snapshot(out) == before, "a refused regeneration writes nothing"
+    assert tree(out) == before, "a refused regeneration writes nothing"
 
     done = regenerate(hardgen, tmp_path, OUT, "--set", "jdk=25", "--set", "jvm.security_manager=false")
     assert done.returncode == 0, done.stderr
@@ -68,7 +62,7 @@ def test_jdk17_to_25_drops_the_security_manager_and_its_policy_and_keeps_the_use
 def assert_jdk25_starts_with(options: Path, tmp_path: Path) -> None:
     """A real JDK 25 reads the merged argfile (image log directory mapped to a temp dir) and gets the user's flag."""
     from generator.targets.shared.layout import CONTAINER
-    from tests.toolbox import require_java
+    from tests.support.toolbox import require_java
 
     logs = tmp_path / "logs"
     logs.mkdir()
@@ -176,11 +170,11 @@ def test_check_is_0_on_a_clean_tree_and_1_with_a_diff_after_an_input_changes(pro
     assert clean.returncode == 0 and clean.stdout.strip() == f"{OUT}: in sync"
     assert regenerate(hardgen, tmp_path, OUT, "--check", "--full").returncode == 0
 
-    before = snapshot(out)
+    before = tree(out)
     by_flag = regenerate(hardgen, tmp_path, OUT, "--check", "--set", "service.port=9444")
     assert by_flag.returncode == 1
     assert f"--- a/{OUT}/Dockerfile" in by_flag.stdout and "-EXPOSE 9443" in by_flag.stdout and "+EXPOSE 9444" in by_flag.stdout
-    assert snapshot(out) == before, "--check writes nothing"
+    assert tree(out) == before, "--check writes nothing"
 
     answers = out / ".hardgen/answers.yaml"
     answers.write_text(answers.read_text().replace("tag: 0.1.0", "tag: 0.3.0"))
@@ -203,12 +197,12 @@ def test_check_detects_a_newer_hardgen_even_when_the_answers_did_not_change(proj
 def test_dry_run_lists_each_change_and_writes_nothing(project, hardgen, tmp_path):
     out = project()
     (out / "jvm/java.options").write_text((out / "jvm/java.options").read_text() + "-Dfoo=bar\n")
-    before = snapshot(out)
+    before = tree(out)
     done = regenerate(hardgen, tmp_path, OUT, "--dry-run", "--set", "jdk=25")
     assert done.returncode == 0, done.stderr
     assert f"{OUT}/Dockerfile: would be updated" in done.stdout
     assert f"{OUT}/jvm/java.options: would be merged with your edits" in done.stdout
-    assert snapshot(out) == before
+    assert tree(out) == before
 
 
 def test_an_old_answers_layout_is_migrated_forward_with_a_note(project, hardgen, tmp_path):
@@ -244,12 +238,13 @@ def test_an_edited_file_that_is_no_longer_generated_is_kept_and_reported(project
     assert "jvm/security.policy" not in (out / ".hardgen/state.json").read_text()
 
 
-def test_many_folders_get_one_summary_line_each_and_the_worst_exit_code(project, hardgen, tmp_path):
+def test_many_folders_get_one_summary_line_each_and_the_worst_exit_code(project, hardgen_process, tmp_path):
+    """End to end, in a process of its own: --jobs starts worker processes, which a test process should not fork."""
     project(out="a")
     b = project(out="b")
     project(out="c")
     (b / "Dockerfile").write_text((b / "Dockerfile").read_text().replace("EXPOSE 9443", "EXPOSE 7000"))
-    done = regenerate(hardgen, tmp_path, "a", "b", "c", "--jobs", "2", "--set", "service.port=9444")
+    done = regenerate(hardgen_process, tmp_path, "a", "b", "c", "--jobs", "2", "--set", "service.port=9444")
     assert done.returncode == 3
     summaries = [line for line in done.stdout.splitlines() if line.startswith(("a:", "b:", "c:")) and ": note: " not in line]
     assert summaries == ["a: 2 updated", "b: 1 updated, 1 conflict", "c: 2 updated"]

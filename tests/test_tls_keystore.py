@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_hardgen
 from tests.support import kube
+from tests.support.hardgen import generate, run, set_args
 from tests.support.kube import load_all, of_kind
 
 ALL_TARGETS = "targets=[docker, kubernetes, systemd]"
@@ -24,23 +24,20 @@ KEYSTORE_BYTES = b"not-a-real-pkcs12-keystore"
 PASS_VALUE = "not-a-real-keystore-pass"
 
 
-def generate(out: Path, *sets: str, preset: str = "kubernetes-restricted") -> Path:
-    args = ["generate", "--preset", preset, "--set", "name=orders", "--set", ALL_TARGETS]
-    for s in sets:
-        args += ["--set", s]
-    proc = run_hardgen(*args, "--output", str(out))
-    assert proc.returncode == 0, proc.stderr
+def orders_output(out: Path, *sets: str, preset: str = "kubernetes-restricted") -> Path:
+    """`orders` with every target, generated into `out`."""
+    generate(out, "name=orders", ALL_TARGETS, *sets, preset=preset)
     return out
 
 
 @pytest.fixture(scope="module")
 def tls(tmp_path_factory) -> Path:
-    return generate(tmp_path_factory.mktemp("tls"), "secrets=[dbPassword]")
+    return orders_output(tmp_path_factory.mktemp("tls"), "secrets=[dbPassword]")
 
 
 @pytest.fixture(scope="module")
 def plain(tmp_path_factory) -> Path:
-    return generate(tmp_path_factory.mktemp("plain"), "service.tls=false", "secrets=[dbPassword]")
+    return orders_output(tmp_path_factory.mktemp("plain"), "service.tls=false", "secrets=[dbPassword]")
 
 
 def module_table(path: Path) -> dict:
@@ -55,7 +52,7 @@ def test_config_toml_names_the_keystore_at_each_targets_own_path(tls):
 
 
 def test_systemd_only_output_names_the_vm_path_in_config_toml(tmp_path):
-    out = generate(tmp_path, "targets=[systemd]", preset="vm-systemd")
+    out = orders_output(tmp_path, "targets=[systemd]", preset="vm-systemd")
     assert module_table(out / "config" / "Config.toml")["keystorePath"] == "/run/credentials/orders.service/keystore.p12"
 
 
@@ -76,10 +73,10 @@ def test_no_keystore_or_password_value_in_any_output_and_the_keystore_is_git_ign
 
 
 def test_names_can_be_changed_and_tls_configuration_left_to_the_integration(tmp_path):
-    out = generate(tmp_path / "renamed", "service.keystore_path_key=tlsStore", "service.keystore_passphrase_key=tlsStorePass")
+    out = orders_output(tmp_path / "renamed", "service.keystore_path_key=tlsStore", "service.keystore_passphrase_key=tlsStorePass")
     assert module_table(out / "config" / "Config.toml")["tlsStore"] == "/run/hardgen/credentials/keystore.p12"
     assert "tlsStorePass" in module_table(out / "config" / "secrets.template.toml")
-    off = generate(tmp_path / "off", "service.keystore_path_key=null")
+    off = orders_output(tmp_path / "off", "service.keystore_path_key=null")
     assert "keystorePath" not in (off / "config" / "Config.toml").read_text()
     assert "keystore" not in (off / "Dockerfile").read_text() + (off / "systemd" / "orders.service").read_text()
 
@@ -99,10 +96,7 @@ def test_plain_http_wires_no_keystore(plain):
     (["service.keystore_path_key=1bad"], "service.keystore_path_key:"),
 ])
 def test_keystore_names_that_collide_are_refused(tmp_path, sets, message):
-    args = ["generate", "--preset", "docker", "--set", "name=orders"]
-    for s in sets:
-        args += ["--set", s]
-    proc = run_hardgen(*args, "--output", str(tmp_path / "out"))
+    proc = run("generate", "--preset", "docker", "--set", "name=orders", *set_args(sets), "--output", str(tmp_path / "out"))
     assert proc.returncode == 2 and message in proc.stderr, proc.stderr
     assert not (tmp_path / "out").exists()
 
@@ -119,7 +113,7 @@ def test_docker_run_mounts_the_keystore_read_only_and_the_image_never_copies_it(
 
 
 def test_tls_without_declared_secrets_still_mounts_the_secrets_file_for_the_password(tmp_path):
-    out = generate(tmp_path, preset="docker")
+    out = orders_output(tmp_path, preset="docker")
     dockerfile = (out / "Dockerfile").read_text()
     assert "/run/hardgen/credentials/secrets.toml:ro" in dockerfile
     assert "ENV BAL_CONFIG_FILES=/app/conf/Config.toml:/run/hardgen/credentials/secrets.toml" in dockerfile
@@ -168,7 +162,7 @@ def test_create_secret_adds_the_keystore_beside_the_secrets_file_or_the_one_give
 
 
 def test_external_secret_decodes_the_keystore_property_into_the_secret(tmp_path):
-    out = generate(tmp_path, "secrets=[dbPassword]", "kubernetes.external_secrets=true", "kubernetes.external_store=vault")
+    out = orders_output(tmp_path, "secrets=[dbPassword]", "kubernetes.external_secrets=true", "kubernetes.external_store=vault")
     external = of_kind(load_all(out / "kubernetes"), "ExternalSecret")[0]
     data = external["spec"]["target"]["template"]["data"]
     assert data["keystore.p12"] == '{{ index . "keystore.p12" | b64dec }}'

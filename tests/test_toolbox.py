@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests import toolbox
-from tests.toolbox import JDK_VERSIONS, require_java, require_javac, require_tool
+from tests.support import toolbox
+from tests.support.toolbox import JDK_VERSIONS, require_java, require_javac, require_tool
 
 INSTALL_SH = Path(__file__).resolve().parent / "tools" / "install.sh"
 
@@ -37,6 +37,7 @@ def java_major(version_output: str) -> int:
     return int(m.group(1))
 
 
+@pytest.mark.jvm
 @pytest.mark.parametrize("version", JDK_VERSIONS)
 def test_java_version(version):
     proc = run(require_java(version), "-version")
@@ -46,6 +47,7 @@ def test_java_version(version):
     assert proc.stdout == ""
 
 
+@pytest.mark.jvm
 @pytest.mark.parametrize("version", JDK_VERSIONS)
 def test_java_reads_argfile(version, tmp_path):
     """`java @file` is how generated JVM options files are consumed."""
@@ -56,6 +58,7 @@ def test_java_reads_argfile(version, tmp_path):
     assert "hardgen.probe = ok" in proc.stderr
 
 
+@pytest.mark.jvm
 def test_javac_17_output_runs_on_every_jvm(tmp_path):
     (tmp_path / "Hello.java").write_text(
         'public class Hello { public static void main(String[] a) {'
@@ -69,6 +72,7 @@ def test_javac_17_output_runs_on_every_jvm(tmp_path):
         assert proc.stdout.strip() == f"hello {version}"
 
 
+@pytest.mark.reviewers
 @pytest.mark.parametrize(
     ("name", "args", "expected"),
     [
@@ -86,6 +90,7 @@ def test_reviewer_tool_version(name, args, expected):
     assert proc.stdout.strip().splitlines()[0] == expected
 
 
+@pytest.mark.reviewers
 def test_nca_help_lists_connectivity_options():
     proc = run(require_tool("nca"), "--help")
     assert proc.returncode == 0, proc.stderr

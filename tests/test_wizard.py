@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import subprocess
-import sys
 import typing
-from pathlib import Path
 
 import pytest
 import questionary
@@ -27,7 +24,7 @@ from generator.commands import init
 from generator.model.fields import fields_of, spec_of, to_data
 from generator.wizard.prompts import ask, interview
 
-from .conftest import hardgen_env, run_hardgen
+from tests.support.hardgen import generate, run, tree
 
 ENTER, DOWN, SPACE, CLEAR, CTRL_C, CTRL_D = "\r", "\x1b[B", " ", "\x15", "\x03", "\x04"
 
@@ -110,11 +107,11 @@ def test_ingress_entries_do_not_ask_for_a_port_but_egress_entries_do():
 
 
 @pytest.mark.parametrize("key, bad", [("service.port", "abc"), ("service.port", "70000"), ("name", "Orders_API"), ("image.tag", "latest")])
-def test_a_refused_answer_gets_the_message_generate_prints(key, bad):
+def test_a_refused_answer_gets_the_message_generate_prints(key, bad, tmp_path):
     _value, why = questions.judge(question(key), questions.from_text(question(key), bad), {"name": "demo"})
-    generate = run_hardgen("generate", "--set", "name=demo", "--set", f"{key}={bad}", "--output", "unused", "--quiet")
-    assert why and generate.returncode == 2
-    assert f"--set: {key}: {why}" in generate.stderr.splitlines()
+    refused = run("generate", "--set", "name=demo", "--set", f"{key}={bad}", "--output", "unused", "--quiet", cwd=tmp_path)
+    assert why and refused.returncode == 2
+    assert f"--set: {key}: {why}" in refused.stderr.splitlines()
 
 
 def test_a_rule_across_fields_refuses_the_answer_that_breaks_it():
@@ -225,10 +222,6 @@ def run_init(monkeypatch, *keys: str, args=()) -> int:
         return cli.main(["init", *args])
 
 
-def files_of(root: Path) -> dict[str, tuple[bytes, int]]:
-    return {str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mode & 0o777) for p in sorted(root.rglob("*")) if p.is_file()}
-
-
 def test_init_writes_what_generate_replays_byte_for_byte(monkeypatch, tmp_path, capsys):
     out = tmp_path / "deploy"
     rc = run_init(monkeypatch, typed("demo"), ENTER * 5, "n", ENTER * 3, "n", "n", typed("dbPassword"), ENTER, ENTER, "y",
@@ -236,9 +229,8 @@ def test_init_writes_what_generate_replays_byte_for_byte(monkeypatch, tmp_path, 
     assert rc == 0, capsys.readouterr()
     shown = capsys.readouterr().out
     assert "  new        0600  config/secrets.template.toml" in shown and "hardgen generate --answers" in shown
-    replay = run_hardgen("generate", "--answers", str(out / ".hardgen" / "answers.yaml"), "--output", str(tmp_path / "other"))
-    assert replay.returncode == 0, replay.stderr
-    assert files_of(out) == files_of(tmp_path / "other")
+    generate(tmp_path / "other", answers=[out / ".hardgen" / "answers.yaml"])
+    assert tree(out) == tree(tmp_path / "other")
 
 
 def test_declining_the_summary_writes_nothing(monkeypatch, tmp_path, capsys):
@@ -256,16 +248,15 @@ def test_running_out_of_input_aborts_with_130_and_writes_nothing(monkeypatch, tm
 
 def test_init_starts_from_the_answers_already_in_the_output(monkeypatch, tmp_path, capsys):
     out = tmp_path / "deploy"
-    first = run_hardgen("generate", "--set", "name=orders", "--set", "service.port=8443", "--set", "jdk=17", "--output", str(out))
-    assert first.returncode == 0, first.stderr
-    before = files_of(out)
+    generate(out, "name=orders", "service.port=8443", "jdk=17")
+    before = tree(out)
     assert run_init(monkeypatch, answer_all_defaults(), args=("--output", str(out))) == 0
-    assert files_of(out) == before
+    assert tree(out) == before
     assert "deploy: 0 written" in capsys.readouterr().out
 
 
 def test_init_without_a_terminal_names_the_missing_keys(tmp_path):
-    done = run_hardgen("init", "--preset", "docker", "--output", "deploy", cwd=tmp_path, input="")
+    done = run("init", "--preset", "docker", "--output", "deploy", cwd=tmp_path, input="")
     assert done.returncode == 2
     lines = done.stderr.splitlines()
     assert lines[0] == ("init: no terminal to ask in (or --no-input), so nothing is asked; the missing keys below: "
@@ -286,10 +277,3 @@ def test_init_no_input_never_prompts(monkeypatch, tmp_path, capsys):
     assert cli.main(["init", "--no-input", "--set", "name=demo", "--output", str(tmp_path / "d")]) == 2
     assert "nothing is missing: run hardgen generate --set name=demo --output" in capsys.readouterr().err
 
-
-def test_prompt_toolkit_is_imported_only_when_the_wizard_runs(tmp_path):
-    probe = ("import sys; from generator.cli import main; "
-             "main(['init', '--no-input', '--set', 'name=demo']); main(['generate', '--set', 'name=demo', '--output', 'out', '-q']); "
-             "print(sorted(m for m in ('questionary', 'prompt_toolkit') if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=hardgen_env(), capture_output=True, text=True, timeout=60)
-    assert done.stdout.strip() == "[]", done.stderr

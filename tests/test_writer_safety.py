@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from tests.test_generate_docker import tree
+from tests.support.hardgen import tree
 
 GEN = ("generate", "--preset", "docker", "--set", "name=demo")
 
@@ -77,7 +77,8 @@ def test_unrelated_files_in_the_output_folder_are_left_alone(hardgen, tmp_path):
     assert "NOTES.md" in tree(tmp_path / "deploy")
 
 
-def test_an_unwritable_output_is_a_one_line_error_not_a_traceback(hardgen, tmp_path):
-    r = hardgen(*GEN, "-o", "/proc/hardgen-cannot-write-here", cwd=tmp_path)
+def test_an_unwritable_output_is_a_one_line_error_not_a_traceback(hardgen_process, tmp_path):
+    """In a process of its own: what the shell sees is one line on stderr and exit status 2, not a traceback."""
+    r = hardgen_process(*GEN, "-o", "/proc/hardgen-cannot-write-here", cwd=tmp_path)
     assert r.returncode == 2
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1

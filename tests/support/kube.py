@@ -1,9 +1,8 @@
-"""Render an integration's Kubernetes output and judge it with the reviewers' tools.
+"""Read an integration's Kubernetes output and judge it with the reviewers' tools.
 
-`render_output` runs the real pipeline in-process (property tests render many models;
-a subprocess each would dominate the run time); the CLI itself is exercised through the
-`hardgen` fixture in the tests. The tool wrappers return parsed results and leave the
-assertions to the tests.
+Output folders come from `tests.support.hardgen.generate`; `model_of` gives the resolved
+model (what the targets saw) of answers-file content. The tool wrappers return parsed
+results and leave the assertions to the tests.
 """
 
 from __future__ import annotations
@@ -18,21 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from tests.support import reviewers
-from tests.toolbox import require_tool
+from tests.support.toolbox import require_tool
 
 #: The oldest Kubernetes the manifests must validate against.
 OLDEST_KUBERNETES = "1.29.0"
-
-
-def render_output(out: Path, data: dict[str, Any]):
-    """Write the files hardgen would write for `data` (answers-file content) into `out`; returns the
-    `Rendered` result (`.resolved` is the model the targets saw, `.plan.warnings` what the CLI prints)."""
-    from generator.render.pipeline import render_model
-    from generator.output.writer import write_output
-
-    rendered = render_model(_validated(data))
-    write_output(out, rendered.desired, None)
-    return rendered
 
 
 def _validated(data: dict[str, Any]):

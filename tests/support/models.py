@@ -1,18 +1,16 @@
 """Models the reviewer tests render: every shipped preset, and variants that switch on each option.
 
-Built in code (presets + `--set` lines), rendered in-process through the same
-pipeline and writer the CLI uses, so a new preset or option is covered by every
-reviewer test without touching them.
+Built in code (presets + `--set` lines), so a new preset or option is covered by
+every reviewer test without touching them. `render_case` gives the rendered files
+in memory (the pipeline the CLI uses); to write a case's output folder, use
+`tests.support.hardgen.generate(out, *sets, preset=preset)`.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from generator.inputs.load import load_inputs
 from generator.render.pipeline import render_model, validate
 from generator.shipped import preset_dir
-from generator.output.writer import write_output
 
 #: name -> (preset, --set lines). Each switches on options the presets leave off.
 VARIANTS: dict[str, tuple[str, list[str]]] = {
@@ -61,9 +59,3 @@ def preset_cases() -> dict[str, tuple[str, list[str]]]:
 
 def render_case(preset: str, sets: list[str]):
     return render_model(validate(load_inputs([preset], [], sets)))
-
-
-def generate_case(out: Path, preset: str, sets: list[str]) -> Path:
-    rendered = render_case(preset, sets)
-    write_output(out, rendered.desired, None)
-    return out

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.toolbox import require_tool
+from tests.support.toolbox import require_tool
 
 INTEGRATION_POD = "integration"
 ROLE = "hardgen-test/role"

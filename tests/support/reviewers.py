@@ -10,7 +10,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from tests.toolbox import require_tool
+from tests.support.toolbox import require_tool
 
 
 def checkov_failures(directory: Path, framework: str) -> list[tuple[str, str, str]]:

@@ -19,7 +19,7 @@ import glob
 import os
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 TOOLS_DIR = REPO_ROOT / ".tools"
 INSTALL_HINT = "run `bash tests/tools/install.sh` from the repository root"
 

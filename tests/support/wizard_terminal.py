@@ -1,24 +1,17 @@
-"""`hardgen init` in a real pseudo-terminal (pexpect), for the end-to-end tests and the benchmarks.
+"""`hardgen init` in a real pseudo-terminal (pexpect), for the end-to-end tests.
 
-The time to the first prompt is what a user waits before the wizard answers;
-the goal is under 0.4 s. To time it by hand:
-
-    cd "$(mktemp -d)" && PYTHONPATH=/path/to/checkout python -c \
-      'import tests.wizard_terminal as w; print(w.seconds_to_first_prompt())'
-
-(or `from tests.wizard_terminal import seconds_to_first_prompt` in a benchmark).
+How long a user waits for the first question is a benchmark figure, not a test:
+`python benchmarks/run.py` reports it as figure (8), budget < 0.4 s.
 """
 
 from __future__ import annotations
 
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 import pexpect
 
-from .conftest import hardgen_env
+from tests.support.hardgen import hardgen_env
 
 FIRST_PROMPT = "name - "
 
@@ -33,18 +26,3 @@ def spawn_init(*args: str, cwd: Path) -> pexpect.spawn:
     env = dict(hardgen_env(), PROMPT_TOOLKIT_NO_CPR="1")
     return pexpect.spawn(sys.executable, ["-m", "generator", "init", *args], cwd=str(cwd), env=env,
                          encoding="utf-8", dimensions=(40, 200), timeout=20)
-
-
-def seconds_to_first_prompt(runs: int = 5) -> float:
-    """Best of `runs`: from starting `hardgen init` to its first question on the terminal."""
-    best = float("inf")
-    with tempfile.TemporaryDirectory() as tmp:
-        for _ in range(runs):
-            start = time.monotonic()
-            child = spawn_init("--output", "deploy", cwd=Path(tmp))
-            child.expect(FIRST_PROMPT)
-            best = min(best, time.monotonic() - start)
-            child.sendcontrol("c")
-            child.expect(pexpect.EOF)
-            child.close()
-    return best
