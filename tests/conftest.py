@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from tests.support import hardgen as _hardgen
-from tests.support.hardgen import REPO  # noqa: F401  (tests/test_docs_match_the_model.py imports it from here)
 
 
 @pytest.fixture
