@@ -94,8 +94,3 @@ def test_security_manager_writes_flag_and_policy_only_on_request(tmp_path):
 def test_output_elsewhere_than_deploy_dir_warns_how_to_build(tmp_path):
     r = generate("out", "name=demo", preset="docker", cwd=tmp_path)
     assert "docker.deploy_dir" in r.stderr
-
-
-def test_python_dash_m_and_version_work(hardgen_process):
-    r = hardgen_process("--version")
-    assert r.returncode == 0 and r.stdout.startswith("hardgen ")
