@@ -120,7 +120,7 @@ def test_schema_is_valid_json_schema_and_accepts_a_written_answers_file(hardgen,
 #: Beyond the presets and the reviewer variants: every target at once, with every optional file switched on.
 EVERY_TARGET = ("docker", [
     "name=everything", "jdk=17", "targets=[docker, kubernetes, systemd]", "secrets=[dbPassword]",
-    "jvm.security_manager=true", "kubernetes.external_secrets=true", "kubernetes.external_store=vault",
+    "kubernetes.external_secrets=true", "kubernetes.external_store=vault",
 ])
 
 

@@ -76,19 +76,36 @@ def test_dockerfile_runs_as_numeric_non_root_user_with_root_owned_code(tmp_path)
     generate("deploy", "name=demo", preset="docker", cwd=tmp_path)
     lines = (tmp_path / "deploy/Dockerfile").read_text().splitlines()
     assert "USER 10001:10001" in lines
-    assert all(l.startswith("COPY --chown=0:0 ") for l in lines if l.startswith("COPY"))
+    copies = [line for line in lines if line.startswith(("COPY", "ADD"))]
+    # Root's and 0444 whatever the build machine's umask: readable by uid 10001, writable by nobody.
+    assert copies and all(line.startswith("COPY --chown=0:0 --chmod=0444 ") for line in copies)
+    assert not [line for line in lines if line.startswith("RUN") and "chown" in line and "/app/logs" not in line]
     assert 'ENTRYPOINT ["java", "@/app/jvm/java.options", "-jar", "/app/app.jar"]' in lines
     assert "EXPOSE 9443" in lines
-    assert any(l.startswith("HEALTHCHECK ") and "/dev/tcp/127.0.0.1/9443" in l for l in lines)
+    (healthcheck,) = [line for line in lines if line.startswith("HEALTHCHECK ")]
+    # The health path over the listener's own protocol, with the curl eclipse-temurin's jre-noble images ship.
+    assert healthcheck.endswith('CMD ["curl", "--fail", "--silent", "--show-error", "--max-time", "4", "--output", "/dev/null", '
+                                '"--insecure", "https://127.0.0.1:9443/health"]')
 
 
-def test_security_manager_writes_flag_and_policy_only_on_request(tmp_path):
-    generate("sm", "name=demo", "jdk=17", "jvm.security_manager=true", preset="docker", cwd=tmp_path)
+def test_the_documented_docker_run_line_gives_tmp_exec_the_memory_limit_and_the_secrets_file_group_access(tmp_path):
+    """Docker's --tmpfs is noexec by default, which breaks the TLS listener's native library; see test_runtime_truth.py."""
+    generate("deploy", "name=demo", "secrets=[dbPassword]", preset="docker", cwd=tmp_path)
+    header = (tmp_path / "deploy/Dockerfile").read_text().split("FROM ", 1)[0]
+    assert "--tmpfs /tmp:rw,exec,nosuid,nodev,size=160m" in header
+    assert "--memory 768m --memory-swap 768m" in header
+    assert "sudo chgrp 10001 deploy/config/secrets.toml deploy/config/keystore.p12" in header
+    assert "sudo chmod 0440 deploy/config/secrets.toml deploy/config/keystore.p12" in header
+
+
+def test_the_withdrawn_security_manager_is_refused_with_the_way_out_and_nothing_is_written(hardgen, tmp_path):
+    r = hardgen("generate", "--preset", "docker", "--set", "name=demo", "--set", "jdk=17", "--set", "jvm.security_manager=true",
+                "-o", "sm", cwd=tmp_path)
+    assert r.returncode == 2 and "jvm.security_manager: true is withdrawn" in r.stderr and "JEP 486" in r.stderr
+    assert "Set jvm.security_manager=false" in r.stderr
+    assert not (tmp_path / "sm").exists()
     generate("nosm", "name=demo", "jdk=17", preset="docker", cwd=tmp_path)
-    assert "-Djava.security.manager" in (tmp_path / "sm/jvm/java.options").read_text()
-    assert (tmp_path / "sm/jvm/security.policy").is_file()
-    assert "security.manager" not in (tmp_path / "nosm/jvm/java.options").read_text()
-    assert not (tmp_path / "nosm/jvm/security.policy").exists()
+    assert "security" not in (tmp_path / "nosm/jvm/java.options").read_text().replace("jdk.tls", "")
 
 
 def test_output_elsewhere_than_deploy_dir_warns_how_to_build(tmp_path):

@@ -66,7 +66,7 @@ egress:
     cidr: 10.20.0.0/24
     port: 5432
 jvm:
-  security_manager: true
+  max_ram_percentage: 60.0
 docker:
   deploy_dir: "."
 """

@@ -263,7 +263,9 @@ def test_create_secret_script_pipes_the_filled_file_to_kubectl(outputs, tmp_path
     calls = log.read_text()
     assert (f"create secret generic orders-secrets --namespace orders-prod --from-file=secrets.toml={filled}"
             f" --from-file=keystore.p12={keystore} --dry-run=client -o yaml") in calls
-    assert "apply -f -" in calls
+    # Server-side: a client-side apply would copy the Secret's values into the last-applied annotation.
+    assert "apply --server-side --field-manager=hardgen --force-conflicts -f -" in calls
+    assert "annotate secret orders-secrets --namespace orders-prod kubectl.kubernetes.io/last-applied-configuration-" in calls
     assert "s3cret" not in (outputs["rich"][0] / "SECRETS.md").read_text()
 
 

@@ -67,7 +67,7 @@ def models(draw):
         "egress": draw(peers("egress")),
         "secrets": draw(st.lists(st.sampled_from(["dbPassword", "apiToken", "clientSecret"]), unique=True, max_size=2)),
         "jdk": jdk,
-        "jvm": {"max_ram_percentage": percentage, "security_manager": jdk <= 21 and draw(st.booleans())},
+        "jvm": {"max_ram_percentage": percentage},
         "kubernetes": {
             "replicas": draw(st.integers(1, 4)),
             "create_namespace": draw(st.booleans()),
@@ -103,7 +103,7 @@ def test_generated_models_pass_pss_nca_and_kubernetes_validate(data):
         (deployment,) = kube.of_kind(objects, "Deployment")
         assert pss.violations(deployment) == {}
         jvm_files = next(cm["data"] for cm in kube.of_kind(objects, "ConfigMap") if cm["metadata"]["name"].endswith("-jvm"))
-        assert ("security.policy" in jvm_files) == model.jvm.security_manager
+        assert list(jvm_files) == ["java.options"]
 
         proc = kube.kubernetes_validate(folder)
         report = proc.stdout + proc.stderr

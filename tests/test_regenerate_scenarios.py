@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 from pathlib import Path
@@ -30,29 +31,44 @@ def regenerate(hardgen, cwd: Path, *args: str):
     return hardgen("regenerate", *args, cwd=cwd)
 
 
+FIXTURES = Path(__file__).parent / "fixtures" / "hardgen-0.1.0"
+
+
+#: 0.1.0 defaulted to 512Mi at 75 %, which leaves the JVM 128Mi outside the heap; 0.2.0 refuses that (192Mi at least).
+ROOM_FOR_THE_JVM = ("--set", "kubernetes.resources.memory=768Mi")
+
+
+def from_release_0_1_0(case: str, tmp_path: Path) -> Path:
+    """An output folder exactly as hardgen 0.1.0 wrote it (tests/fixtures/hardgen-0.1.0), as the folder to upgrade."""
+    out = tmp_path / OUT
+    shutil.copytree(FIXTURES / case, out, symlinks=True)
+    return out
+
+
 @pytest.mark.jvm  # a real JDK 25 reads the merged options file
-def test_jdk17_to_25_drops_the_security_manager_and_its_policy_and_keeps_the_users_flag(project, hardgen, tmp_path):
-    out = project("jdk=17", "jvm.security_manager=true")
+def test_an_upgrade_from_0_1_0_refuses_the_withdrawn_security_manager_until_asked_then_drops_it_and_keeps_the_users_flag(hardgen, tmp_path):
+    out = from_release_0_1_0("docker-sm-17", tmp_path)
     options = out / "jvm/java.options"
     assert b"-Djava.security.manager\n" in options.read_bytes() and (out / "jvm/security.policy").is_file()
     options.write_bytes(options.read_bytes() + b"-Dfoo=bar\n")
     before = tree(out)
 
-    refused = regenerate(hardgen, tmp_path, OUT, "--set", "jdk=25")
+    refused = regenerate(hardgen, tmp_path, OUT, "--set", "jdk=25", *ROOM_FOR_THE_JVM)
     assert refused.returncode == 2
-    assert "--set jvm.security_manager=false" in refused.stderr and "JEP 486" in refused.stderr
+    assert "jvm.security_manager: true is withdrawn" in refused.stderr and "--set jvm.security_manager=false" in refused.stderr
     assert tree(out) == before, "a refused regeneration writes nothing"
 
-    done = regenerate(hardgen, tmp_path, OUT, "--set", "jdk=25", "--set", "jvm.security_manager=false")
+    done = regenerate(hardgen, tmp_path, OUT, "--set", "jdk=25", "--set", "jvm.security_manager=false", *ROOM_FOR_THE_JVM)
     assert done.returncode == 0, done.stderr
     text = options.read_text()
     assert "-Dfoo=bar\n" in text
-    assert "-Djava.security.manager" not in text and "-Djava.security.policy" not in text
+    flags = [line for line in text.splitlines() if not line.startswith("#")]
+    assert not [f for f in flags if f.startswith(("-Djava.security", "-Dcom.sun.management.jmxremote", "-Djava.rmi"))]
     assert "on JDK 25" in text.splitlines()[0]
     assert not (out / "jvm/security.policy").exists() and not (out / ".hardgen/base/jvm/security.policy").exists()
     assert "FROM eclipse-temurin:25-jre-noble" in (out / "Dockerfile").read_text()
     assert "security.policy" not in (out / "Dockerfile").read_text()
-    assert "JEP 486" in done.stdout and "jvm/security.policy: removed" in done.stdout
+    assert "JEP 411/486" in done.stdout and "jvm/security.policy: removed" in done.stdout
     assert "jvm/java.options: merged with your edits" in done.stdout
     assert "jdk: 25" in (out / ".hardgen/answers.yaml").read_text()
     assert regenerate(hardgen, tmp_path, OUT, "--check").returncode == 0
@@ -227,11 +243,11 @@ def test_answers_from_a_newer_hardgen_are_refused(project, hardgen, tmp_path):
     assert done.returncode == 2 and "answers.yaml: schema_version: 99 was written by a newer hardgen" in done.stderr
 
 
-def test_an_edited_file_that_is_no_longer_generated_is_kept_and_reported(project, hardgen, tmp_path):
-    out = project("jdk=17", "jvm.security_manager=true")
+def test_an_edited_file_that_is_no_longer_generated_is_kept_and_reported(hardgen, tmp_path):
+    out = from_release_0_1_0("docker-sm-17", tmp_path)
     policy = out / "jvm/security.policy"
     policy.write_text(policy.read_text() + "// granted for the audit logger\n")
-    done = regenerate(hardgen, tmp_path, OUT, "--set", "jvm.security_manager=false")
+    done = regenerate(hardgen, tmp_path, OUT, "--set", "jvm.security_manager=false", *ROOM_FOR_THE_JVM)
     assert done.returncode == 0, done.stderr
     assert policy.is_file() and "audit logger" in policy.read_text()
     assert "jvm/security.policy: no longer generated, but edited by you: kept" in done.stdout

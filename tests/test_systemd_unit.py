@@ -22,8 +22,8 @@ PRESETS = sorted(p.stem for p in preset_dir().glob("*.yaml"))
 VARIANTS = {
     "secrets-cidr-peers": ["secrets=[apiToken, dbPassword]", "ingress=[{name: lb, cidr: 192.168.10.0/24}]",
                            "egress=[{name: db, cidr: 10.20.0.0/16, port: 5432}, {name: v6, cidr: 'fd00::/64', port: 443}]"],
-    "pod-peers-sm-17": ["jdk=17", "jvm.security_manager=true", "ingress=[{name: gw, labels: {app: gw}}]",
-                        "egress=[{name: stock, labels: {app: stock}, port: 8443}]"],
+    "pod-peers-17": ["jdk=17", "ingress=[{name: gw, labels: {app: gw}}]", "egress=[{name: stock, labels: {app: stock}, port: 8443}]"],
+    "cidr-except": ["egress=[{name: partner, cidr: 10.0.0.0/8, except: [10.244.0.0/16], port: 443}]"],
     "plain-http-25": ["jdk=25", "service.tls=false", "service.port=8290", "metrics.enabled=false", "systemd.memory_max=2Gi"],
 }
 CASES = {**{f"preset-{p}": (p, []) for p in PRESETS}, **{v: ("vm-systemd", sets) for v, sets in VARIANTS.items()}}
@@ -99,7 +99,7 @@ def test_secrets_arrive_as_a_credential_never_as_environment(rendered):
     folder, _ = rendered["secrets-cidr-peers"]
     unit = unit_settings(folder / "demo.service")
     assert unit["LoadCredential"] == ["secrets.toml:/etc/demo/secrets.toml", "keystore.p12:/etc/demo/keystore.p12"]
-    assert unit["Environment"] == ["BAL_CONFIG_FILES=/etc/demo/Config.toml:%d/secrets.toml"]
+    assert unit["Environment"] == ["BAL_CONFIG_FILES=%d/secrets.toml:/etc/demo/Config.toml"]
     assert any("hardgen_unfilled %d/secrets.toml" in pre for pre in unit["ExecStartPre"])
     assert "z /etc/demo/secrets.toml 0600 root root -" in (folder / "demo.tmpfiles.conf").read_text()
 
@@ -124,7 +124,7 @@ def test_without_cidr_egress_the_unit_filters_no_addresses(rendered):
 
 
 def test_pod_label_peers_are_reported_as_unenforceable_on_a_vm(rendered):
-    _, stderr = rendered["pod-peers-sm-17"]
+    _, stderr = rendered["pod-peers-17"]
     assert "ingress[0] (gw) is a set of pods" in stderr
     assert "egress[0] (stock) is a set of pods" in stderr
 
@@ -146,12 +146,30 @@ def test_privileged_port_keeps_only_cap_net_bind_service_and_warns(tmp_path):
     assert "port 443 is below 1024" in stderr
 
 
-def test_security_manager_policy_uses_the_vm_paths(rendered):
-    folder, _ = rendered["pod-peers-sm-17"]
-    policy = (folder / "security.policy").read_text()
-    assert 'grant codeBase "file:/opt/demo/app.jar"' in policy
-    assert '"/run/credentials/demo.service/-", "read"' in policy
-    assert "-Djava.security.policy==/opt/demo/jvm/security.policy" in (folder / "java.options").read_text()
+def test_a_peers_except_blocks_are_left_out_of_the_allowed_addresses(rendered):
+    """systemd lets an allowed address through whatever IPAddressDeny= says, so `except` must shrink the allow-list."""
+    import ipaddress
+
+    folder, _ = rendered["cidr-except"]
+    allowed = [ipaddress.ip_network(a) for a in unit_settings(folder / "demo.service")["IPAddressAllow"][0].split() if a != "localhost"]
+    hole = ipaddress.ip_network("10.244.0.0/16")
+    assert not any(net.overlaps(hole) for net in allowed)
+    covered = sum(net.num_addresses for net in allowed)
+    assert covered == ipaddress.ip_network("10.0.0.0/8").num_addresses - hole.num_addresses
+    assert all(net.subnet_of(ipaddress.ip_network("10.0.0.0/8")) for net in allowed)
+
+
+def test_the_vm_options_name_memory_max_because_proc_subset_hides_the_cgroup_limit(rendered):
+    folder, _ = rendered["plain-http-25"]
+    unit = unit_settings(folder / "demo.service")
+    assert unit["ProcSubset"] == ["pid"] and unit["MemoryMax"] == ["2G"]
+    assert "-XX:MaxRAM=2147483648\n" in (folder / "java.options").read_text()
+
+
+def test_the_secrets_credential_is_the_first_config_file_because_ballerina_lets_the_first_win(rendered):
+    folder, _ = rendered["secrets-cidr-peers"]
+    env = unit_settings(folder / "demo.service")["Environment"]
+    assert "BAL_CONFIG_FILES=%d/secrets.toml:/etc/demo/Config.toml" in env
 
 
 @pytest.mark.parametrize("shell", ["sh", "bash"])

@@ -88,7 +88,7 @@ def test_plain_http_wires_no_keystore(plain):
 
 
 @pytest.mark.parametrize(("sets", "message"), [
-    (["secrets=[keystorePassword]"], "service.keystore_passphrase_key: 'keystorePassword' is also listed in secrets"),
+    (["secrets=[keystorePath]"], "service.keystore_path_key: 'keystorePath' is also listed in secrets; the keystore's path is not a secret"),
     (["config.values={keystorePath: /x}"], "service.keystore_path_key: 'keystorePath' is also a key of config.values"),
     (["service.keystore_path_key=port"], "service.keystore_path_key: 'port' is also config.port_key"),
     (["service.keystore_passphrase_key=keystorePath"], "is also keystore_path_key"),
@@ -107,7 +107,7 @@ def test_docker_run_mounts_the_keystore_read_only_and_the_image_never_copies_it(
     dockerfile = (tls / "Dockerfile").read_text()
     assert '-v "$PWD/deploy/config/keystore.p12:/run/hardgen/credentials/keystore.p12:ro"' in dockerfile
     assert not any(line.startswith(("COPY", "ADD")) and "keystore" in line for line in dockerfile.splitlines())
-    assert "ENV BAL_CONFIG_FILES=/app/conf/Config.toml:/run/hardgen/credentials/secrets.toml" in dockerfile
+    assert "ENV BAL_CONFIG_FILES=/run/hardgen/credentials/secrets.toml:/app/conf/Config.toml" in dockerfile
     ignore = (tls / "Dockerfile.dockerignore").read_text().splitlines()
     assert ignore[ignore.index("*") + 1:] and not any("keystore" in line for line in ignore)
 
@@ -116,7 +116,16 @@ def test_tls_without_declared_secrets_still_mounts_the_secrets_file_for_the_pass
     out = orders_output(tmp_path, preset="docker")
     dockerfile = (out / "Dockerfile").read_text()
     assert "/run/hardgen/credentials/secrets.toml:ro" in dockerfile
-    assert "ENV BAL_CONFIG_FILES=/app/conf/Config.toml:/run/hardgen/credentials/secrets.toml" in dockerfile
+    assert "ENV BAL_CONFIG_FILES=/run/hardgen/credentials/secrets.toml:/app/conf/Config.toml" in dockerfile
+
+
+def test_listing_the_keystore_password_as_a_secret_is_the_same_secret_not_an_error(tmp_path):
+    """The secret hardgen adds for the keystore and one the user lists by the same name are one placeholder."""
+    proc = run("generate", "--preset", "docker", "--set", "name=orders", "--set", "secrets=[keystorePassword, dbPassword]",
+               "--output", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    template = (tmp_path / "out" / "config" / "secrets.template.toml").read_text()
+    assert template.count("keystorePassword =") == 1 and "dbPassword =" in template
 
 
 # ---- kubernetes ----

@@ -169,20 +169,20 @@ def test_a_peer_without_labels_or_cidr_is_asked_again():
 
 def test_rerunning_on_recorded_answers_keeps_them(capsys):
     recorded = {"name": "orders", "jdk": 17, "service": {"port": 8443}, "secrets": ["dbPassword"],
-                "ingress": [{"name": "web", "labels": {"app": "web"}}], "jvm": {"security_manager": True}}
+                "ingress": [{"name": "web", "labels": {"app": "web"}}], "jvm": {"max_ram_percentage": 60.0}}
     with keyboard(answer_all_defaults()):
         got = to_data(interview(copy.deepcopy(recorded)))
     for key in ("name", "jdk", "secrets", "ingress"):
         assert got[key] == recorded[key]
-    assert got["service"]["port"] == 8443 and got["jvm"]["security_manager"] is True
+    assert got["service"]["port"] == 8443 and got["jvm"]["max_ram_percentage"] == 60.0
 
 
-def test_a_key_the_whole_model_still_refuses_is_asked_again():
-    recorded = {"name": "orders", "jdk": 17, "jvm": {"security_manager": True}}
-    keys = [ENTER, ENTER, DOWN + DOWN + ENTER] + [ENTER] * 12 + ["y", "n"]  # JDK 25 forbids the Security Manager: refused, then off
-    with keyboard(*keys):
-        got = to_data(interview(recorded))
-    assert got["jdk"] == 25 and got["jvm"]["security_manager"] is False
+def test_recorded_answers_no_question_can_fix_are_refused_before_the_first_question():
+    """The withdrawn Security Manager is not asked (ask=False): an answers file that enables it is refused up front."""
+    from generator.errors import UserError
+
+    with pytest.raises(UserError, match="jvm.security_manager: true is withdrawn"):
+        interview({"name": "orders", "jdk": 17, "jvm": {"security_manager": True}})
 
 
 def test_choosing_kubernetes_asks_its_settings_and_not_systemds(monkeypatch):

@@ -56,12 +56,12 @@ def test_does_not_overwrite_a_hand_edited_generated_file(hardgen, tmp_path):
 
 
 def test_files_no_longer_generated_are_removed_when_untouched(hardgen, tmp_path):
-    assert hardgen(*GEN, "--set", "jdk=17", "--set", "jvm.security_manager=true", "-o", "deploy", cwd=tmp_path).returncode == 0
-    assert (tmp_path / "deploy/jvm/security.policy").exists()
-    r = hardgen(*GEN, "--set", "jdk=17", "-o", "deploy", cwd=tmp_path)
-    assert r.returncode == 0 and "1 removed" in r.stdout
-    assert not (tmp_path / "deploy/jvm/security.policy").exists()
-    assert not (tmp_path / "deploy/.hardgen/base/jvm/security.policy").exists()
+    assert hardgen(*GEN, "--set", "targets=[docker, systemd]", "-o", "deploy", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "deploy/systemd/install.sh").exists()
+    r = hardgen(*GEN, "-o", "deploy", cwd=tmp_path)
+    assert r.returncode == 0 and "6 removed" in r.stdout
+    assert not (tmp_path / "deploy/systemd").exists()
+    assert not (tmp_path / "deploy/.hardgen/base/systemd").exists()
 
 
 def test_a_failed_run_leaves_no_staging_folder_behind(hardgen, tmp_path):

@@ -19,11 +19,10 @@ from generator.records import record
 #: The artefact sets hardgen generates; `generator.targets.TARGETS` maps each to its planner.
 TargetName = Literal["docker", "kubernetes", "systemd"]
 TARGET_NAMES: tuple[TargetName, ...] = get_args(TargetName)
-#: JEP 486 (JDK 24) removed the ability to enable the Security Manager: the flag aborts start-up.
-LAST_JDK_WITH_SECURITY_MANAGER = 23
 RUNTIME_UID = 10001
-#: Memory the JVM needs outside the heap (metaspace, code cache, thread stacks, direct buffers) in a pod.
-NON_HEAP_MINIMUM_MI = 64
+#: Memory the JVM needs outside the heap (metaspace, code cache, thread stacks, netty's direct buffers): below
+#: this a Ballerina service under load exceeds its limit and is killed before ExitOnOutOfMemoryError can act.
+NON_HEAP_MINIMUM_MI = 192
 #: Ephemeral storage a pod needs at least: the GC-log volume plus room for /tmp and container logs.
 EPHEMERAL_MINIMUM_MI = 128
 #: Namespaces an integration must never be deployed into.
@@ -81,6 +80,7 @@ class Peer:
     namespace: str | None = field("Namespace of the peer's pods", None, check=checks.dns_label(63), derived="the integration's namespace")
     cidr: str | None = field("Address block of a peer outside the cluster (instead of labels)", None, check=checks.cidr, when=(("labels", {}), ("namespace", None)))
     port: int | None = field("Port the integration calls on this peer (egress only)", None, check=checks.port, minimum=1, maximum=65535)
+    except_: tuple[str, ...] | None = field("Address blocks inside cidr that are not this peer, e.g. the pod and service networks (with cidr only)", None, each=checks.cidr, ask=False)
 
 
 @record(frozen=True)
@@ -98,7 +98,7 @@ class Resources:
     """Container requests and limits; the JVM heap is sized from the memory limit."""
 
     cpu: str = field("CPU request and limit", "500m", check=checks.cpu)
-    memory: str = field("Memory request and limit; the JVM heap is a percentage of it", "512Mi", check=checks.memory)
+    memory: str = field("Memory request and limit of the container (Kubernetes, and docker run --memory); the JVM heap is a percentage of it", "768Mi", check=checks.memory)
     ephemeral_storage: str = field("Ephemeral storage request and limit (logs, tmp)", "256Mi", check=checks.memory)
 
 
@@ -140,7 +140,7 @@ class Docker:
 class Jvm:
     """JVM settings."""
 
-    security_manager: bool = field("Enable the Java Security Manager with a least-privilege policy (JDK <= 23 only; JEP 486)", False)
+    security_manager: bool = field("Withdrawn; must be false (kept so older answers files still read): the Java Security Manager is deprecated (JEP 411) and refused by JDK 24+ (JEP 486)", False, check=checks.security_manager_withdrawn, ask=False)
     max_ram_percentage: float = field("Heap limit as a percentage of the container or service memory", 75.0, check=lambda v: None if 10 <= v <= 90 else "is not a percentage between 10 and 90", minimum=10, maximum=90)
     extra_flags: tuple[str, ...] = field("Further JVM options, one per item", factory=tuple, each=checks.jvm_flag)
 

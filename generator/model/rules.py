@@ -12,7 +12,6 @@ from generator.errors import Problem
 from generator.model import validators as checks
 from generator.model.integration import (
     EPHEMERAL_MINIMUM_MI,
-    LAST_JDK_WITH_SECURITY_MANAGER,
     NON_HEAP_MINIMUM_MI,
     RESERVED_NAMESPACES,
     Integration,
@@ -26,8 +25,6 @@ def cross_field_problems(m: Integration) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     if m.runtime == "mi":
         out.append(("runtime", "'mi' (Micro Integrator) is not supported yet; use 'ballerina'"))
-    if m.jvm.security_manager and m.jdk > LAST_JDK_WITH_SECURITY_MANAGER:
-        out.append(("jvm.security_manager", f"true is not possible on JDK {m.jdk}: since JDK 24 (JEP 486) -Djava.security.manager aborts JVM start-up; use JDK 17 or 21, or set it to false and rely on the container and systemd sandbox"))
     if len(set(m.targets)) != len(m.targets):
         out.append(("targets", "lists a target twice"))
     if m.metrics.enabled and m.metrics.port == m.service.port:
@@ -38,6 +35,8 @@ def cross_field_problems(m: Integration) -> list[tuple[str, str]]:
         out.append(("name", f"{m.name!r} is not allowed as the namespace (kubernetes.namespace defaults to the name): set kubernetes.namespace"))
     if "kubernetes" in m.targets:
         out.extend(_kubernetes_checks(m))
+    out.extend(_memory_checks(m))
+    out.extend(_config_table_checks(m))
     for key in m.config.values:
         if checks.identifier(key):
             out.append((f"config.values.{key}", f"{key!r} is not a Ballerina configurable name"))
@@ -60,6 +59,7 @@ def cross_field_problems(m: Integration) -> list[tuple[str, str]]:
                 out.append((f"{where}.port", "is required for an egress peer"))
             if kind == "ingress" and p.port is not None:
                 out.append((f"{where}.port", "is not used for ingress peers: they call service.port"))
+            out.extend(_except_checks(where, p))
     if "systemd" in m.targets and not m.systemd.user and checks.system_user(m.name[:32]):
         out.append(("systemd.user", f"is needed: the integration name {m.name!r} {checks.system_user(m.name[:32])}"))
     if len(set(m.secrets)) != len(m.secrets):
@@ -78,10 +78,10 @@ def _keystore_checks(m: Integration) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     if s.keystore_passphrase_key == s.keystore_path_key:
         out.append(("service.keystore_passphrase_key", f"{s.keystore_passphrase_key!r} is also keystore_path_key; give them different names"))
+    if s.keystore_path_key in m.secrets:
+        out.append(("service.keystore_path_key", f"{s.keystore_path_key!r} is also listed in secrets; the keystore's path is not a secret (its password is)"))
     for field_name in ("keystore_path_key", "keystore_passphrase_key"):
         key = getattr(s, field_name)
-        if key in m.secrets:
-            out.append((f"service.{field_name}", f"{key!r} is also listed in secrets; hardgen adds the keystore's configurables itself"))
         if key in m.config.values:
             out.append((f"service.{field_name}", f"{key!r} is also a key of config.values; hardgen writes the keystore's configurables itself"))
         if key == m.config.port_key:
@@ -89,14 +89,62 @@ def _keystore_checks(m: Integration) -> list[tuple[str, str]]:
     return out
 
 
+#: Runtime modules whose Config.toml tables hardgen writes itself: an integration that claims one of these
+#: names would have its configurables merged into (and clash with) the runtime's own table.
+RUNTIME_TABLES = (("ballerina", "log"), ("ballerina", "observe"), ("ballerinax", "prometheus"))
+
+
+def _config_table_checks(m: Integration) -> list[tuple[str, str]]:
+    """The integration's own table must not be one the runtime reads, and a secret never shares a key with Config.toml."""
+    out: list[tuple[str, str]] = []
+    module = m.config.module or m.name.replace("-", "_")
+    if (m.config.org, module) in RUNTIME_TABLES:
+        out.append(("config.module", f"{m.config.org}.{module} is a runtime module whose table hardgen writes itself "
+                    f"([{m.config.org}.{module}]); give the integration's package its own org and name (Ballerina.toml)"))
+    if m.config.port_key and m.config.port_key in m.secrets:
+        out.append(("secrets", f"{m.config.port_key!r} is config.port_key, which Config.toml sets; a key belongs to one file only "
+                    "(Ballerina reads the first file that has it: hardgen lists the secrets file first)"))
+    return out
+
+
+def _memory_checks(m: Integration) -> list[tuple[str, str]]:
+    """The heap is a percentage of the memory limit; the rest must hold metaspace, code cache, thread stacks and direct buffers."""
+    limits = []
+    if "kubernetes" in m.targets or "docker" in m.targets:
+        limits.append(("kubernetes.resources.memory", m.kubernetes.resources.memory))
+    if "systemd" in m.targets:
+        limits.append(("systemd.memory_max", m.systemd.memory_max))
+    out = []
+    for path, limit in limits:
+        non_heap = checks.memory_bytes(limit) / 2**20 * (1 - m.jvm.max_ram_percentage / 100)
+        if non_heap < NON_HEAP_MINIMUM_MI:
+            out.append((path, f"{limit} with jvm.max_ram_percentage {m.jvm.max_ram_percentage:g} leaves {non_heap:.0f}Mi outside the heap; "
+                        f"the JVM needs at least {NON_HEAP_MINIMUM_MI}Mi there (metaspace, code cache, thread stacks, direct buffers) "
+                        "or it is killed for exceeding the limit: raise the memory or lower the percentage"))
+    return out
+
+
+def _except_checks(where: str, p) -> list[tuple[str, str]]:
+    """`except` carves address blocks (typically the pod network) out of a peer's cidr."""
+    import ipaddress
+
+    if not p.except_:
+        return []
+    if not p.cidr:
+        return [(f"{where}.except", "is only for a peer given by cidr")]
+    out = []
+    outer = ipaddress.ip_network(p.cidr)
+    for i, block in enumerate(p.except_):
+        inner = ipaddress.ip_network(block)
+        if inner.version != outer.version or not inner.subnet_of(outer) or inner == outer:  # type: ignore[arg-type]
+            out.append((f"{where}.except[{i}]", f"{block!r} is not a block inside {p.cidr!r}"))
+    return out
+
+
 def _kubernetes_checks(m: Integration) -> list[tuple[str, str]]:
     """Pod-level rules: a heap that leaves the JVM room, storage for logs and tmp, a store for ExternalSecrets."""
     out: list[tuple[str, str]] = []
     k = m.kubernetes
-    memory_mi = checks.memory_bytes(k.resources.memory) / 2**20
-    non_heap = memory_mi * (1 - m.jvm.max_ram_percentage / 100)
-    if non_heap < NON_HEAP_MINIMUM_MI:
-        out.append(("kubernetes.resources.memory", f"{k.resources.memory} with jvm.max_ram_percentage {m.jvm.max_ram_percentage:g} leaves {non_heap:.0f}Mi outside the heap; the JVM needs at least {NON_HEAP_MINIMUM_MI}Mi there (metaspace, code cache, threads) or the pod is OOM-killed: raise the memory or lower the percentage"))
     if checks.memory_bytes(k.resources.ephemeral_storage) < EPHEMERAL_MINIMUM_MI * 2**20:
         out.append(("kubernetes.resources.ephemeral_storage", f"{k.resources.ephemeral_storage} is below {EPHEMERAL_MINIMUM_MI}Mi: the pod needs 64Mi for rotated GC logs plus room for /tmp and container logs"))
     if k.external_secrets and secret_names(m) and not k.external_store:

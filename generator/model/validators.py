@@ -125,9 +125,22 @@ def labels(value: Mapping[str, str]) -> str | None:
 def jvm_flag(value: str) -> str | None:
     if not _JVM_FLAG.match(value):
         return "is not a single JVM option (starts with '-', no spaces, quotes or '#')"
-    if value.startswith("-Djava.security.manager") or value.startswith("-Djava.security.policy"):
-        return "is not allowed here: set jvm.security_manager instead, which also writes the policy file"
+    if value.startswith(("-Djava.security.manager", "-Djava.security.policy")):
+        return ("is not allowed: the Security Manager is withdrawn (deprecated by JEP 411, refused at start-up by JDK 24+ "
+                "per JEP 486); the container and systemd sandbox confine the JVM instead")
+    if value.startswith("-Dcom.sun.management.jmxremote"):
+        return ("is not allowed: any com.sun.management.jmxremote* property (even =false) starts the JMX management agent, "
+                "which listens on a TCP port; without it the agent stays off")
     return None
+
+
+def security_manager_withdrawn(value: bool) -> str | None:
+    """`jvm.security_manager: true` in an older answers file: refused with the way out, never silently dropped."""
+    if not value:
+        return None
+    return ("is withdrawn: the Java Security Manager is deprecated (JEP 411) and refused by JDK 24+ (JEP 486), and no policy "
+            "that lets the Ballerina runtime listen, connect, load its TLS library and log can be verified here; the container "
+            "and systemd sandbox confine the JVM instead. Set jvm.security_manager=false (a generated jvm/security.policy is then removed)")
 
 
 def looks_like_secret_value(text: str) -> bool:

@@ -12,7 +12,6 @@ from typing import Any
 
 from generator import keypath
 from generator.errors import Problem, show
-from generator.model.integration import LAST_JDK_WITH_SECURITY_MANAGER
 
 
 def answer_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -30,10 +29,7 @@ def answer_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 def reasons(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     out = []
     if keypath.get(old, "jvm.security_manager") and not keypath.get(new, "jvm.security_manager"):
-        jdk = keypath.get(new, "jdk")
-        why = (f"JDK {jdk} cannot run it: since JDK 24 (JEP 486) -Djava.security.manager aborts JVM start-up"
-               if isinstance(jdk, int) and jdk > LAST_JDK_WITH_SECURITY_MANAGER else "jvm.security_manager is now false")
-        out.append(f"Security Manager off ({why}): -Djava.security.manager and -Djava.security.policy leave "
+        out.append("Security Manager off (withdrawn in hardgen 0.2.0: JEP 411/486): -Djava.security.manager and -Djava.security.policy leave "
                    "jvm/java.options, and jvm/security.policy is no longer generated (removed if you had not edited it)")
     if keypath.get(old, "jdk") != keypath.get(new, "jdk") and not keypath.get(new, "image.base"):
         out.append(f"JDK {keypath.get(old, 'jdk')} -> {keypath.get(new, 'jdk')}: the base image follows (eclipse-temurin:{keypath.get(new, 'jdk')}-jre-noble)")
@@ -43,9 +39,9 @@ def reasons(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 def fix_hints(problems: list[Problem], sets: list[str], answers_label: str) -> list[Problem]:
     """What to add to the command line when the stored answers and the overrides cannot both hold."""
     out = []
-    if any(p.path == "jvm.security_manager" for p in problems) and any(s.startswith("jdk=") for s in sets):
-        out.append(Problem("--set", "jdk", f"the answers in {answers_label} enable the Security Manager, which JDK 24+ refuses (JEP 486); "
-                           "regenerate with --set jvm.security_manager=false as well (the policy file is then removed), or stay on JDK 17/21"))
+    if any(p.path == "jvm.security_manager" for p in problems) and "jvm.security_manager=false" not in sets:
+        out.append(Problem("--set", "jvm.security_manager", f"the answers in {answers_label} enable the Security Manager, which hardgen no longer generates; "
+                           "regenerate with --set jvm.security_manager=false (jvm/security.policy is then removed)"))
     if problems:
         out.append(Problem(answers_label, "", "nothing regenerated in this folder; fix the answers above with --set KEY=VALUE (or edit this file) and run again"))
     return out

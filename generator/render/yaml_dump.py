@@ -94,6 +94,9 @@ _NOT_PLAIN = frozenset({"true", "false", "null"})  # ... unless a resolver reads
 #: ruamel's quoting of these depends on the indentation, so they are left to it.
 _CONTEXTUAL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 _FLOAT = re.compile(r"-?[0-9]{1,15}\.[0-9]{1,15}")
+#: A string of digits (a port in a command line, "15" seconds): a resolver reads it as a number, so ruamel
+#: single-quotes it; written here without asking ruamel (tests/test_yaml_emitter.py pins it).
+_DIGIT_STRING = re.compile(r"[-+]?[0-9]{1,18}(?:\.[0-9]{1,18})?")
 
 
 @functools.lru_cache(maxsize=8192)
@@ -105,6 +108,8 @@ def _value_text(text: str) -> str | None:
         return text
     if digits_but_text(text):
         return text
+    if _DIGIT_STRING.fullmatch(text):
+        return f"'{text}'"
     if _CONTEXTUAL.search(text):
         return None
     dumped = _ruamel_text({"k": text})

@@ -1,40 +1,63 @@
-"""The container image: a Dockerfile and its build-context filter.
+"""The container image: a Dockerfile, its build-context filter, and the `docker run` line that runs it safely.
 
 Numeric non-root user (a name could map to root in a hostile base image),
-application files owned by root so the runtime user cannot change its own code,
-exec-form entrypoint (signals reach the JVM), a HEALTHCHECK that talks to the
-listener, and no secret anywhere in the image or its build context.
+application files owned by root and read-only to everyone (`COPY --chmod`, so a
+jar built under umask 077 is still readable by the runtime user), exec-form
+entrypoint (signals reach the JVM), a HEALTHCHECK that asks the health path
+over the listener's own protocol, and no secret anywhere in the image or its
+build context. The documented `docker run` line is part of the contract: the
+runtime-truth tests rebuild exactly its mounts (tests/support/sandbox.py).
 """
 
 from __future__ import annotations
 
 from generator.model.integration import RUNTIME_UID, keystore, secret_names
 from generator.model.resolved import ResolvedIntegration, base_image_ref, metrics_host
+from generator.model.validators import memory_bytes
 from generator.render.templates import render_template
 from generator.targets.plan import TargetPlan
 from generator.targets.shared.ballerina_config import KEYSTORE_SOURCE, SECRETS_FILLED
-from generator.targets.shared.layout import CONTAINER
+from generator.targets.shared.layout import CONTAINER, LOG_VOLUME_MI, tmp_size_mi
+
+#: The base images hardgen derives ship curl, which the HEALTHCHECK uses (eclipse-temurin *-jre-noble).
+CURL_BASES = ("eclipse-temurin:",)
 
 
-def _healthcheck(model: ResolvedIntegration) -> list[str]:
-    port = model.service.port
-    if model.service.tls:
-        probe = f"exec 3<>/dev/tcp/127.0.0.1/{port}"
-    else:
-        probe = (
-            f"exec 3<>/dev/tcp/127.0.0.1/{port}"
-            f" && printf 'GET {model.service.health_path} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3"
-            " && head -n 1 <&3 | grep -q ' 200 '"
-        )
-    return ["bash", "-c", probe]
+def healthcheck(model: ResolvedIntegration) -> list[str]:
+    """Ask the health path as a client would, over TLS when the listener serves TLS.
+
+    `--insecure`: the check connects to 127.0.0.1, a name the service's certificate does not hold;
+    what it proves is that the listener answers the health path, not who it is.
+    """
+    scheme = "https" if model.service.tls else "http"
+    url = f"{scheme}://127.0.0.1:{model.service.port}{model.service.health_path}"
+    return ["curl", "--fail", "--silent", "--show-error", "--max-time", "4", "--output", "/dev/null",
+            *(["--insecure"] if model.service.tls else []), url]
+
+
+def docker_memory(quantity: str) -> str:
+    """Kubernetes-style 512Mi as docker's 512m (docker's k/m/g are powers of 1024)."""
+    return f"{memory_bytes(quantity) // 2**20}m"
+
+
+def warnings(model: ResolvedIntegration) -> list[str]:
+    out = []
+    if not model.image.base.startswith(CURL_BASES):
+        out.append(f"warning: docker: image.base {model.image.base!r} is not an eclipse-temurin image; the HEALTHCHECK runs curl, "
+                   "so the base image must ship it")
+    if model.metrics.enabled and metrics_host(model) == "127.0.0.1" and "kubernetes" not in model.targets:
+        out.append("warning: docker: metrics.enabled, but the metrics listener stays on 127.0.0.1 inside the container, where no "
+                   "Prometheus outside it can scrape; deploy with the kubernetes target and metrics.from, or scrape from inside")
+    return out
 
 
 def plan(model: ResolvedIntegration) -> TargetPlan:
     prefix = "" if model.docker.deploy_dir == "." else model.docker.deploy_dir.rstrip("/") + "/"
     layout = CONTAINER
     copied = [model.artifact, f"{prefix}jvm/java.options", f"{prefix}config/Config.toml"]
-    if model.jvm.security_manager:
-        copied.append(f"{prefix}jvm/security.policy")
+    secrets = bool(secret_names(model))
+    resources = model.kubernetes.resources
+    mounted = ([f"{prefix}{SECRETS_FILLED}"] if secrets else []) + ([f"{prefix}{KEYSTORE_SOURCE}"] if keystore(model) else [])
     context = dict(
         name=model.name,
         image=f"{model.image.name}:{model.image.tag}",
@@ -46,21 +69,25 @@ def plan(model: ResolvedIntegration) -> TargetPlan:
         uid=RUNTIME_UID,
         artifact=model.artifact,
         prefix=prefix,
-        security_manager=model.jvm.security_manager,
-        bal_config_files=layout.bal_config_files(bool(secret_names(model))),
-        secrets=bool(secret_names(model)),
+        bal_config_files=layout.bal_config_files(secrets),
+        secrets=secrets,
         secrets_source=f"{prefix}{SECRETS_FILLED}",
         keystore=keystore(model),
         keystore_source=f"{prefix}{KEYSTORE_SOURCE}",
+        mounted=mounted,
+        memory=docker_memory(resources.memory),
+        tmp_size=f"{tmp_size_mi(resources.ephemeral_storage)}m",
+        log_size=f"{LOG_VOLUME_MI}m",
         port=model.service.port,
         tls=model.service.tls,
         health_path=model.service.health_path,
         expose_metrics=model.metrics.enabled and metrics_host(model) != "127.0.0.1",
         metrics_port=model.metrics.port,
-        healthcheck=_healthcheck(model),
+        healthcheck=healthcheck(model),
         entrypoint=["java", f"@{layout.jvm_options}", "-jar", layout.jar],
     )
     out = TargetPlan()
     out.add("Dockerfile", render_template("docker/Dockerfile.j2", **context))
     out.add("Dockerfile.dockerignore", render_template("docker/dockerignore.j2", dockerfile=context["dockerfile"], allowed=sorted(copied)))
+    out.warnings.extend(warnings(model))
     return out

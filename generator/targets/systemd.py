@@ -10,8 +10,9 @@ can be copied to a VM and installed with its `install.sh`:
 - `<name>.sysusers.conf`, `<name>.tmpfiles.conf`: the user (created by
   systemd-sysusers, never by a `useradd` line an operator forgets) and the
   directories with their owners and modes, re-applied at every boot.
-- `java.options`, `Config.toml` (and `security.policy` on request): the shared
-  JVM and Ballerina artefacts rendered for the VM layout.
+- `java.options`, `Config.toml`: the shared JVM and Ballerina artefacts rendered
+  for the VM layout (the options name MemoryMax= as -XX:MaxRAM: ProcSubset=pid
+  hides /proc/cgroups, where the JVM would look for the limit).
 - `install.sh`: installs all of it idempotently and refuses an unfilled secrets file
   (and, for a TLS listener, a missing PKCS12 keystore).
 
@@ -75,16 +76,30 @@ def address_policy(model: ResolvedIntegration) -> AddressPolicy:
     network open (the sandbox still scores below 1.2); once it has, everything not
     allowed is dropped, so label peers become unreachable and callers must be
     listed in ingress[] by cidr. Localhost stays allowed (a local proxy, resolver
-    or metrics scraper).
+    or metrics scraper). A peer's `except` blocks are left out of its cidr: systemd
+    lets an allowed address through whatever IPAddressDeny= says, so the allowed
+    set itself is the cidr minus those blocks.
     """
     deny_all = any(p.cidr for p in model.egress)
-    allow = sorted({p.cidr for p in (*model.ingress, *model.egress) if p.cidr}, key=_cidr_key)
+    allow = sorted({block for p in (*model.ingress, *model.egress) if p.cidr for block in _allowed_blocks(p)}, key=_cidr_key)
     warnings = []
     for kind, peers in (("ingress", model.ingress), ("egress", model.egress)):
         for i, p in enumerate(peers):
             if not p.cidr:
                 warnings.append(_label_peer_warning(kind, i, p, deny_all))
     return AddressPolicy(deny_all, (LOCALHOST, *allow) if deny_all else (), tuple(warnings))
+
+
+def _allowed_blocks(peer: Peer) -> list[str]:
+    """The peer's cidr without its `except` blocks, as CIDR blocks (ipaddress.address_exclude)."""
+    import ipaddress
+
+    assert peer.cidr is not None
+    remaining = [ipaddress.ip_network(peer.cidr)]
+    for block in peer.except_ or ():
+        hole = ipaddress.ip_network(block)
+        remaining = [part for net in remaining for part in (net.address_exclude(hole) if hole.subnet_of(net) else [net])]  # type: ignore[arg-type]
+    return [str(net) for net in remaining]
 
 
 def _cidr_key(cidr: str):
@@ -125,9 +140,9 @@ def plan(model: ResolvedIntegration) -> TargetPlan:
         secrets=secrets,
         credential=credential,
         secrets_file=f"{layout.conf_dir}/{credential}",
-        config_files=f"{layout.config_toml}:%d/{credential}" if secrets else layout.config_toml,
+        # The credential first: Ballerina lets the first file listed win (RuntimeLayout.bal_config_files).
+        config_files=f"%d/{credential}:{layout.config_toml}" if secrets else layout.config_toml,
         unfilled_marker=ballerina.UNFILLED_MARKER,
-        security_manager=model.jvm.security_manager,
         syscall_deny=" ".join(SYSCALL_DENY),
         address=policy,
         memory_max=systemd_memory(model.systemd.memory_max),
@@ -147,9 +162,7 @@ def plan(model: ResolvedIntegration) -> TargetPlan:
     out.add(f"{OUT}/{model.name}.sysusers.conf", render_template("systemd/sysusers.conf.j2", **context))
     out.add(f"{OUT}/{model.name}.tmpfiles.conf", render_template("systemd/tmpfiles.conf.j2", **context))
     out.add(f"{OUT}/install.sh", render_template("systemd/install.sh.j2", **context), MODE_SCRIPT)
-    out.add(f"{OUT}/java.options", jvm.options(model, layout), MODE_FILE)
-    if model.jvm.security_manager:
-        out.add(f"{OUT}/security.policy", jvm.security_policy(model, layout))
+    out.add(f"{OUT}/java.options", jvm.options(model, layout, memory_limit=model.systemd.memory_max), MODE_FILE)
     out.add(f"{OUT}/Config.toml", ballerina.config_toml(_on_vm(model), layout))
     out.warnings.extend(policy.warnings)
     if ports:

@@ -14,9 +14,9 @@ from generator.shipped import preset_dir
 
 #: name -> (preset, --set lines). Each switches on options the presets leave off.
 VARIANTS: dict[str, tuple[str, list[str]]] = {
-    "plain-http-metrics-secrets-sm-17": ("docker", [
+    "plain-http-metrics-secrets-17": ("docker", [
         "name=orders", "jdk=17", "service.tls=false", "service.port=8290", "metrics.enabled=true",
-        "secrets=[dbPassword, apiToken]", "jvm.security_manager=true", "config.values={greeting: hello, retries: 3}",
+        "secrets=[dbPassword, apiToken]", "config.values={greeting: hello, retries: 3}",
         "jvm.extra_flags=[-Dfoo=bar, -XX:+AlwaysPreTouch]",
     ]),
     "pinned-25-root-context": ("docker", [
@@ -24,8 +24,8 @@ VARIANTS: dict[str, tuple[str, list[str]]] = {
         "image.tag=2.3.1", "image.digest=sha256:" + "ab" * 32, "image.base_digest=sha256:" + "cd" * 32,
         "egress=[{name: db, cidr: 10.20.0.0/16, port: 5432}]",
     ]),
-    "sm-21-peers": ("docker", [
-        "name=inventory", "jdk=21", "jvm.security_manager=true", "jvm.max_ram_percentage=60",
+    "heap-60-21-peers": ("docker", [
+        "name=inventory", "jdk=21", "jvm.max_ram_percentage=60", "kubernetes.resources.memory=1Gi",
         "ingress=[{name: gateway, labels: {app: gateway}}]",
         "egress=[{name: stock, labels: {app: stock}, namespace: stock, port: 8443}]", "secrets=[stockApiKey]",
     ]),
@@ -39,9 +39,13 @@ VARIANTS: dict[str, tuple[str, list[str]]] = {
         "ingress=[{name: gw, namespace: edge, labels: {app: gw}}, {name: lb, cidr: 192.168.10.0/24}]",
         "egress=[{name: db, cidr: 10.20.0.0/16, port: 5432}]",
     ]),
-    "vm-secrets-cidr-sm-17": ("vm-systemd", [
-        "name=ledger", "jdk=17", "jvm.security_manager=true", "secrets=[dbPassword, apiToken]",
-        "ingress=[{name: lb, cidr: 192.168.10.0/24}]", "egress=[{name: db, cidr: 10.20.0.0/16, port: 5432}]",
+    "vm-secrets-cidr-except-17": ("vm-systemd", [
+        "name=ledger", "jdk=17", "secrets=[dbPassword, apiToken]",
+        "ingress=[{name: lb, cidr: 192.168.10.0/24}]", "egress=[{name: db, cidr: 10.20.0.0/16, except: [10.20.128.0/17], port: 5432}]",
+    ]),
+    "k8s-shared-namespace-cidr-except": ("kubernetes-restricted", [
+        "name=shipping", "kubernetes.namespace=shared", "kubernetes.create_namespace=false",
+        "egress=[{name: partner, cidr: 10.0.0.0/8, except: [10.244.0.0/16, 10.96.0.0/12], port: 443}]",
     ]),
 }
 

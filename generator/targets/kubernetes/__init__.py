@@ -74,6 +74,7 @@ def warnings(model: ResolvedIntegration) -> list[str]:
     if not model.image.digest:
         out.append(f"warning: image.digest is not set, so the Deployment pulls {image_ref(model)} by tag and checkov's "
                    "CKV_K8S_43 (image by digest) fails; pin image.digest (sha256:...) for a reproducible, tamper-evident rollout")
+    out.extend(network.warnings(model))
     if model.metrics.enabled and not exposes_metrics(model):
         out.append("warning: metrics.enabled without metrics.from: the metrics listener stays on 127.0.0.1 inside the pod "
                    "and no Prometheus can scrape it; set metrics.from (namespace and/or labels of the scraper) to allow one")

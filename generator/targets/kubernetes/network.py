@@ -31,7 +31,10 @@ def _pods_in(namespace: str, pod_labels: dict[str, str]) -> dict[str, Any]:
 def peer_selector(peer: Peer) -> dict[str, Any]:
     """A NetworkPolicyPeer; `peer.namespace` is resolved (the integration's own when not given)."""
     if peer.cidr:
-        return {"ipBlock": {"cidr": peer.cidr}}
+        block: dict[str, Any] = {"cidr": peer.cidr}
+        if peer.except_:
+            block["except"] = list(peer.except_)
+        return {"ipBlock": block}
     assert peer.namespace is not None, "resolve() gives every pod peer a namespace"
     return _pods_in(peer.namespace, dict(peer.labels))
 
@@ -77,11 +80,37 @@ def _integration_policy(model: ResolvedIntegration, direction: str, rules: list[
 
 
 def default_deny(model: ResolvedIntegration) -> dict[str, Any]:
-    """Namespace-wide: pods without a policy of their own get no traffic at all (DNS included)."""
-    meta = metadata(model, "default-deny")
+    """Deny what no other policy allows: namespace-wide only in a namespace hardgen creates.
+
+    In a namespace hardgen does not own (`create_namespace: false`) a namespace-wide
+    policy would cut ingress, egress and DNS of every other workload there, so the
+    policy selects this integration's pods only. Either way it is named after the
+    integration: deleting one integration never deletes another's protection.
+    """
+    selected = {} if model.kubernetes.create_namespace else {"matchLabels": selector(model)}
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": meta,
-        "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+        "metadata": metadata(model, f"{model.name}-default-deny"),
+        "spec": {"podSelector": selected, "policyTypes": ["Ingress", "Egress"]},
     }
+
+
+#: Address blocks a pod network is usually carved from; an ipBlock in them may match pods (Calico, Cilium).
+PRIVATE_BLOCKS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+
+
+def warnings(model: ResolvedIntegration) -> list[str]:
+    import ipaddress
+
+    out = []
+    if model.kubernetes.default_deny and not model.kubernetes.create_namespace:
+        out.append(f"warning: kubernetes: hardgen does not own namespace {model.kubernetes.namespace!r} (create_namespace: false), so "
+                   f"{model.name}-default-deny covers this integration's pods only; a namespace-wide default-deny is the namespace owner's to add")
+    private = [ipaddress.ip_network(b) for b in PRIVATE_BLOCKS]
+    for kind, peers in (("ingress", model.ingress), ("egress", model.egress)):
+        for i, p in enumerate(peers):
+            if p.cidr and not p.except_ and any(ipaddress.ip_network(p.cidr).overlaps(b) for b in private):
+                out.append(f"warning: kubernetes: {kind}[{i}] ({p.name}) cidr {p.cidr} is a private range; on Calico and Cilium an ipBlock "
+                           "also matches pods with addresses in it: list the pod and service networks under except")
+    return out

@@ -16,7 +16,6 @@ from typing import Any
 
 from generator.model.integration import RUNTIME_UID, keystore, secret_names
 from generator.model.resolved import ResolvedIntegration, image_ref
-from generator.model.validators import memory_bytes
 from generator.targets.kubernetes.meta import (
     KEYSTORE_KEY,
     SECRET_KEY,
@@ -32,22 +31,20 @@ from generator.targets.kubernetes.meta import (
 )
 from generator.targets.shared import ballerina_config as ballerina
 from generator.targets.shared import jvm
-from generator.targets.shared.layout import CONTAINER
+from generator.targets.shared.layout import CONTAINER, LOG_VOLUME_MI, tmp_size_mi
 
-#: Size of the GC-log volume: the JVM keeps 5 files of 10 MiB (templates/jvm/java.options.j2).
-LOG_VOLUME_MI = 64
-#: Ephemeral storage left for the container's stdout logs, which count against the pod's limit too.
-LOG_HEADROOM_MI = 32
+#: Seconds a terminating pod keeps serving before the JVM is asked to stop, so the endpoint's removal reaches every
+#: proxy first (Ballerina's own Code to Cloud sleeps 15 s in preStop: module-ballerina-c2c, KubernetesUtils).
+PRE_STOP_SECONDS = 15
+#: Then the JVM's graceful stop: the same 30 s the systemd unit gives it (TimeoutStopSec=).
+STOP_SECONDS = 30
 #: Mode of the secrets file: read-only to its owner; with fsGroup the kubelet adds group read (0440).
 SECRET_MODE = 0o400
 
 
 def jvm_files(model: ResolvedIntegration) -> dict[str, str]:
-    """The JVM options (and policy) the pod mounts over /app/jvm, so the heap percentage follows this Deployment."""
-    files = {"java.options": text_block(jvm.options(model, CONTAINER).decode())}
-    if model.jvm.security_manager:
-        files["security.policy"] = text_block(jvm.security_policy(model, CONTAINER).decode())
-    return files
+    """The JVM options the pod mounts over /app/jvm, so the heap percentage follows this Deployment."""
+    return {"java.options": text_block(jvm.options(model, CONTAINER).decode())}
 
 
 def config_maps(model: ResolvedIntegration) -> list[dict[str, Any]]:
@@ -68,12 +65,6 @@ def _checksum(model: ResolvedIntegration) -> str:
     return digest.hexdigest()[:8]
 
 
-def tmp_size_mi(model: ResolvedIntegration) -> int:
-    """/tmp gets the ephemeral storage left after the GC logs and the container-log headroom."""
-    total = memory_bytes(model.kubernetes.resources.ephemeral_storage) // 2**20
-    return total - LOG_VOLUME_MI - LOG_HEADROOM_MI
-
-
 def _probes(model: ResolvedIntegration) -> dict[str, Any]:
     """Startup and readiness ask the health path (the kubelet skips certificate checks for HTTPS);
     liveness only checks the listener accepts connections, so a failing database behind /health
@@ -90,7 +81,7 @@ def _probes(model: ResolvedIntegration) -> dict[str, Any]:
 def _volumes(model: ResolvedIntegration) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(volumes, mounts): writable emptyDirs with size limits, everything else read-only."""
     volumes: list[dict[str, Any]] = [
-        {"name": "tmp", "emptyDir": {"sizeLimit": f"{tmp_size_mi(model)}Mi"}},
+        {"name": "tmp", "emptyDir": {"sizeLimit": f"{tmp_size_mi(model.kubernetes.resources.ephemeral_storage)}Mi"}},
         {"name": "logs", "emptyDir": {"sizeLimit": f"{LOG_VOLUME_MI}Mi"}},
         {"name": "config", "configMap": {"name": config_map_name(model)}},
         {"name": "jvm", "configMap": {"name": jvm_map_name(model)}},
@@ -140,6 +131,8 @@ def _container(model: ResolvedIntegration) -> dict[str, Any]:
             "seccompProfile": {"type": "RuntimeDefault"},
         },
         **_probes(model),
+        # Keep serving while the endpoint is removed, then SIGTERM (the image's coreutils provide sleep).
+        "lifecycle": {"preStop": {"exec": {"command": ["sleep", str(PRE_STOP_SECONDS)]}}},
         "volumeMounts": mounts,
     }
 
@@ -163,7 +156,7 @@ def _pod_spec(model: ResolvedIntegration) -> dict[str, Any]:
             "fsGroupChangePolicy": "OnRootMismatch",
             "seccompProfile": {"type": "RuntimeDefault"},
         },
-        "terminationGracePeriodSeconds": 30,
+        "terminationGracePeriodSeconds": PRE_STOP_SECONDS + STOP_SECONDS,
         "containers": [_container(model)],
         "volumes": volumes,
     }

@@ -1,48 +1,43 @@
-"""JVM start-up options as a Java @argfile, chosen per JDK, and the Security Manager policy.
+"""JVM start-up options as a Java @argfile, chosen per JDK and per platform.
 
-The seeds' headline flag `-Djava.security.manager` is only written on request and
-only for JDK <= 23: JEP 486 (JDK 24) turned it into a start-up failure, and the
-model refuses that combination before planning. Paths come from a
-`RuntimeLayout`, so the same rules serve the image and a systemd install.
+Every line is there because a run shows it does what its comment says
+(tests/test_jvm_real.py reads the flags back from real JVMs; the runtime-truth
+tests run them the way each target deploys them). Two lines of the seeds are
+left out on purpose: `-Djava.security.manager` (refused by JDK 24+, JEP 486;
+withdrawn) and `-Dcom.sun.management.jmxremote=false`, which *starts* the JMX
+agent it means to stop. Paths come from a `RuntimeLayout`, so the same rules
+serve the image and a systemd install.
 """
 
 from __future__ import annotations
 
 from generator.model.resolved import ResolvedIntegration
+from generator.model.validators import memory_bytes
 from generator.render.templates import render_template
 from generator.targets.plan import TargetPlan
 from generator.targets.shared.layout import CONTAINER, RuntimeLayout
 
+#: JEP 472 (JDK 24): loading a native library from the class path warns unless native access is enabled;
+#: Ballerina's TLS listener loads netty-tcnative (BoringSSL) exactly that way.
+FIRST_JDK_WARNING_ON_NATIVE_ACCESS = 24
 
-def options(model: ResolvedIntegration, layout: RuntimeLayout) -> bytes:
+
+def options(model: ResolvedIntegration, layout: RuntimeLayout, *, memory_limit: str | None = None) -> bytes:
+    """The argfile; `memory_limit` is the limit the JVM cannot see for itself (a systemd unit's MemoryMax=)."""
     return render_template(
         "jvm/java.options.j2",
         name=model.name,
         jdk=model.jdk,
         layout=layout,
         max_ram_percentage=f"{model.jvm.max_ram_percentage:.1f}",
-        security_manager=model.jvm.security_manager,
+        max_ram=memory_bytes(memory_limit) if memory_limit else None,
+        native_access=model.jdk >= FIRST_JDK_WARNING_ON_NATIVE_ACCESS,
         extra_flags=list(model.jvm.extra_flags),
     )
 
 
-def security_policy(model: ResolvedIntegration, layout: RuntimeLayout) -> bytes:
-    return render_template(
-        "jvm/security.policy.j2",
-        name=model.name,
-        layout=layout,
-        port=model.service.port,
-        metrics_port=model.metrics.port if model.metrics.enabled else None,
-        # SocketPermission takes a host, not an address block, and pods have no stable name:
-        # egress is pinned by port here and by address in the NetworkPolicy / IPAddressAllow=.
-        egress=[{"name": p.name, "host": "*", "port": p.port} for p in model.egress],
-    )
-
-
 def plan(model: ResolvedIntegration) -> TargetPlan:
-    """The container image's JVM files (docker and kubernetes share the image layout)."""
+    """The container image's JVM options (docker and kubernetes share the image layout)."""
     out = TargetPlan()
     out.add("jvm/java.options", options(model, CONTAINER))
-    if model.jvm.security_manager:
-        out.add("jvm/security.policy", security_policy(model, CONTAINER))
     return out

@@ -8,7 +8,18 @@ layouts, so the paths in them always match the place the target creates.
 
 from __future__ import annotations
 
+from generator.model.validators import memory_bytes
 from generator.records import record
+
+#: Size of the GC-log space: the JVM keeps 5 files of 10 MiB (templates/jvm/java.options.j2).
+LOG_VOLUME_MI = 64
+#: Ephemeral storage left for the container's stdout logs, which count against a pod's limit too.
+LOG_HEADROOM_MI = 32
+
+
+def tmp_size_mi(ephemeral_storage: str) -> int:
+    """A container's /tmp gets the ephemeral storage left after the GC logs and the container-log headroom."""
+    return memory_bytes(ephemeral_storage) // 2**20 - LOG_VOLUME_MI - LOG_HEADROOM_MI
 
 
 @record(frozen=True)
@@ -30,10 +41,6 @@ class RuntimeLayout:
         return f"{self.app_dir}/jvm/java.options"
 
     @property
-    def security_policy(self) -> str:
-        return f"{self.app_dir}/jvm/security.policy"
-
-    @property
     def secrets_dir(self) -> str:
         return self.secrets_file.rsplit("/", 1)[0]
 
@@ -47,8 +54,15 @@ class RuntimeLayout:
         return f"{self.conf_dir}/Config.toml"
 
     def bal_config_files(self, with_secrets: bool) -> str:
-        """BAL_CONFIG_FILES: non-secret config first, then the secrets file, which wins on a clash."""
-        return f"{self.config_toml}:{self.secrets_file}" if with_secrets else self.config_toml
+        """BAL_CONFIG_FILES: the secrets file first, then Config.toml.
+
+        Ballerina lets the FIRST file listed win on a clash: LaunchUtils adds one provider per file in
+        reverse order and ConfigResolver keeps the last value it finds (ballerina-lang,
+        bvm/ballerina-runtime/.../launch/LaunchUtils.java and .../configurable/ConfigResolver.java).
+        hardgen refuses any key in both files, so this order only decides what an operator's own addition
+        to the secrets file does: it wins.
+        """
+        return f"{self.secrets_file}:{self.config_toml}" if with_secrets else self.config_toml
 
 
 #: The container image layout; the kubernetes target mounts its volumes at these paths.
