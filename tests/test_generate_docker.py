@@ -17,7 +17,7 @@ def test_docker_preset_writes_the_documented_files(hardgen_process, tmp_path):
     r = hardgen_process("generate", "--preset", "docker", "--set", "name=demo", "--output", "deploy", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     files = tree(tmp_path / "deploy")
-    assert EXPECTED <= set(files)
+    assert set(files) >= EXPECTED
     assert {".hardgen/state.json", ".hardgen/answers.yaml"} <= set(files)
     assert all(f".hardgen/base/{p}" in files for p in EXPECTED)
     assert r.stderr == ""  # output is deploy/, as docker.deploy_dir expects: no warning
@@ -76,10 +76,10 @@ def test_dockerfile_runs_as_numeric_non_root_user_with_root_owned_code(tmp_path)
     generate("deploy", "name=demo", preset="docker", cwd=tmp_path)
     lines = (tmp_path / "deploy/Dockerfile").read_text().splitlines()
     assert "USER 10001:10001" in lines
-    assert all(l.startswith("COPY --chown=0:0 ") for l in lines if l.startswith("COPY"))
+    assert all(line.startswith("COPY --chown=0:0 ") for line in lines if line.startswith("COPY"))
     assert 'ENTRYPOINT ["java", "@/app/jvm/java.options", "-jar", "/app/app.jar"]' in lines
     assert "EXPOSE 9443" in lines
-    assert any(l.startswith("HEALTHCHECK ") and "/dev/tcp/127.0.0.1/9443" in l for l in lines)
+    assert any(line.startswith("HEALTHCHECK ") and "/dev/tcp/127.0.0.1/9443" in line for line in lines)
 
 
 def test_security_manager_writes_flag_and_policy_only_on_request(tmp_path):

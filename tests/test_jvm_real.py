@@ -101,7 +101,7 @@ def image_layout(hello_jar, tmp_path):
 
 
 def _unexpected(stderr: str) -> list[str]:
-    return [l for l in stderr.splitlines() if not l.startswith(SECURITY_MANAGER_NOTICE) and not l.startswith(("openjdk version", "OpenJDK Runtime", "OpenJDK 64-Bit"))]
+    return [line for line in stderr.splitlines() if not line.startswith(SECURITY_MANAGER_NOTICE) and not line.startswith(("openjdk version", "OpenJDK Runtime", "OpenJDK 64-Bit"))]
 
 
 @pytest.mark.container  # /app laid out in a private mount namespace, as root
