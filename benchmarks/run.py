@@ -164,7 +164,7 @@ def built_targets(env: dict[str, str]) -> list[str]:
 
 
 def answers(name: str, targets: list[str], i: int = 0) -> str:
-    """A rich integration: every built target, metrics, secrets, configurables, peers and the JDK 17 policy file."""
+    """A rich integration: every target in `targets`, metrics, secrets, configurables, peers and the JDK 17 policy file."""
     return f"""name: {name}
 targets: [{", ".join(targets)}]
 jdk: 17
