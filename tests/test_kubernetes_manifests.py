@@ -183,7 +183,8 @@ def test_rich_model_flows_reach_each_peer_on_its_port(outputs, tmp_path):
 
 
 def test_deployment_wires_config_secrets_and_jvm_options_as_read_only_files(outputs):
-    from generator.targets.shared import ballerina_config as ballerina, jvm
+    from generator.targets.shared import ballerina_config as ballerina
+    from generator.targets.shared import jvm
 
     model = kube.model_of(RICH)
     objects = kube.load_all(outputs["rich"][0])

@@ -100,10 +100,10 @@ def test_nca_help_lists_connectivity_options():
 
 def test_missing_tool_fails_under_ci_and_skips_otherwise(monkeypatch, tmp_path):
     monkeypatch.setattr(toolbox, "TOOLS_DIR", tmp_path)
-    with pytest.raises(toolbox.ToolMissing, match="tests/tools/install.sh"):
+    with pytest.raises(toolbox.ToolMissing, match=r"tests/tools/install\.sh"):
         toolbox.tool("hadolint")
     monkeypatch.setenv("CI", "true")
-    with pytest.raises(pytest.fail.Exception, match="install.sh"):
+    with pytest.raises(pytest.fail.Exception, match=r"install\.sh"):
         require_tool("hadolint")
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception):

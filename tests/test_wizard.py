@@ -17,13 +17,12 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from generator import cli
+from generator.commands import init
 from generator.errors import ExitCode
 from generator.model import integration as model
-from generator.wizard import questions
-from generator.commands import init
 from generator.model.fields import fields_of, spec_of, to_data
+from generator.wizard import questions
 from generator.wizard.prompts import ask, interview
-
 from tests.support.hardgen import generate, run, tree
 
 ENTER, DOWN, SPACE, CLEAR, CTRL_C, CTRL_D = "\r", "\x1b[B", " ", "\x15", "\x03", "\x04"

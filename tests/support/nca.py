@@ -115,7 +115,7 @@ def parse_connection(text: str) -> Conn | str:
         parts = _KEY.split(cube)
         if parts[0].strip():
             raise ValueError(f"unrecognised nca cube {cube!r}")
-        fields = dict(zip(parts[1::2], parts[2::2]))
+        fields = dict(zip(parts[1::2], parts[2::2], strict=True))
         if set(fields) - {"protocols", "dst_ports"}:
             raise ValueError(f"nca cube {cube!r} restricts more than protocols and ports")
         protocols = [p.strip() for p in fields.get("protocols", "*").split(",")]
