@@ -180,7 +180,7 @@ def test_recorded_answers_no_question_can_fix_are_refused_before_the_first_quest
     """The withdrawn Security Manager is not asked (ask=False): an answers file that enables it is refused up front."""
     from generator.errors import UserError
 
-    with pytest.raises(UserError, match="jvm.security_manager: true is withdrawn"):
+    with pytest.raises(UserError, match=r"jvm\.security_manager: true is withdrawn"):
         interview({"name": "orders", "jdk": 17, "jvm": {"security_manager": True}})
 
 

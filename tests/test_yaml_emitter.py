@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from generator.render.yaml_dump import _ruamel_text, dump_yaml, literal
