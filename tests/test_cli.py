@@ -8,8 +8,12 @@ test_init_terminal.py (a real terminal), `regenerate` in test_regenerate_scenari
 from __future__ import annotations
 
 import json
+import os
+
+import pytest
 
 from generator.commands.schema import schema
+from tests.support.hardgen import tree
 from tests.support.models import preset_names
 
 
@@ -36,3 +40,22 @@ def test_no_command_prints_the_help_and_exits_2(hardgen_process):
     r = hardgen_process()
     assert r.returncode == 2
     assert "usage: hardgen" in r.stdout and "regenerate" in r.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ["generate", "--preset", "docker", "--set", "name=demo", "--set", "secrets=[dbPassword]", "--output", "out"],
+    ["generate", "--preset", "docker", "--set", "name=demo", "--set", "service.port=70000", "--output", "out"],
+    ["generate", "--set", "name=demo"],
+    ["frobnicate"],
+    ["--version"],
+], ids=["written", "refused", "usage", "unknown-command", "version"])
+def test_the_in_process_runner_gives_what_a_process_of_its_own_gives(hardgen, hardgen_process, tmp_path, args):
+    """The `hardgen` fixture stands in for the process in most tests: same exit code, output, files; cwd restored."""
+    here = os.getcwd()
+    (tmp_path / "in").mkdir()
+    (tmp_path / "process").mkdir()
+    inside = hardgen(*args, cwd=tmp_path / "in")
+    assert os.getcwd() == here
+    alone = hardgen_process(*args, cwd=tmp_path / "process")
+    assert (inside.returncode, inside.stdout, inside.stderr) == (alone.returncode, alone.stdout, alone.stderr)
+    assert tree(tmp_path / "in") == tree(tmp_path / "process")
