@@ -193,9 +193,11 @@ ingress:
 egress:
   - name: orders-db
     cidr: 10.20.0.0/24
+    except: [10.20.0.128/25]
     port: 5432
 jvm:
-  security_manager: true
+  max_ram_percentage: 60.0
+  extra_flags: [-XX:+AlwaysPreTouch]
 docker:
   deploy_dir: "."
 """
