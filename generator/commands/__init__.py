@@ -16,3 +16,20 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--answers", action="append", default=[], metavar="FILE", help="answers file (YAML); repeatable, later files win")
     p.add_argument("--set", action="append", default=[], dest="sets", metavar="KEY=VALUE", help="set one answer, e.g. --set service.port=9443 (repeatable, wins over files)")
     p.add_argument("--no-input", action="store_true", help="never prompt (the default without a terminal)")
+
+
+def add_project_option(p: argparse.ArgumentParser) -> None:
+    """`--project DIR`: the Ballerina package the answers must fit (default: the current folder, if it holds one)."""
+    from pathlib import Path
+
+    p.add_argument("--project", type=Path, metavar="DIR",
+                   help="the Ballerina package (the folder of its Ballerina.toml) whose configurables the output must fit: "
+                        "derives org, module, artifact, jdk and the port, and checks every key before writing "
+                        "(default: the current folder when it holds a Ballerina.toml)")
+
+
+def project_folder(args: argparse.Namespace):
+    """The package folder of this run: --project, else the current folder when it holds a Ballerina.toml, else None."""
+    from generator.inputs.ballerina.project import find_project
+
+    return find_project(getattr(args, "project", None))

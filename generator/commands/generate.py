@@ -15,9 +15,10 @@ from pathlib import Path
 
 
 def add_arguments(p) -> None:
-    from generator.commands import add_input_options
+    from generator.commands import add_input_options, add_project_option
 
     add_input_options(p)
+    add_project_option(p)
     p.add_argument("--batch", action="append", default=[], type=Path, metavar="PATH",
                    help="an answers file, or a folder of *.yaml answers files, each one integration written to "
                         "DIR/<name>/ (repeatable; presets and --set apply to every integration)")
@@ -44,16 +45,21 @@ def deploy_dir_warning(rendered, out_dir: Path) -> str | None:
 def run(args) -> int:
     if args.batch:
         return run_batch(args)
+    from generator.commands import project_folder
     from generator.output.state import read_state
     from generator.output.writer import write_output
     from generator.render.pipeline import render_inputs
 
-    rendered = render_inputs(args.preset, [Path(a) for a in args.answers], args.sets)
+    project = project_folder(args)
+    rendered = render_inputs(args.preset, [Path(a) for a in args.answers], args.sets, project)
     out_dir: Path = args.output
     result = write_output(out_dir, rendered.desired, read_state(out_dir), force=args.force)
     for warning in filter(None, [*rendered.plan.warnings, deploy_dir_warning(rendered, out_dir)]):
         print(warning, file=sys.stderr)
     if not args.quiet:
+        if project is not None:
+            print(f"{out_dir}: checked against the Ballerina package in {project} "
+                  f"({rendered.resolved.config.org}/{rendered.resolved.config.module})")
         print(f"{out_dir}: {result.summary()}")
     return 0
 
@@ -108,6 +114,9 @@ def run_batch(args) -> int:
 
     if args.answers:
         raise UserError(Problem("--answers", "", "cannot be combined with --batch: give each integration's answers as a --batch file"))
+    if args.project is not None:
+        raise UserError(Problem("--project", "", "cannot be combined with --batch: a project is one Ballerina package, one "
+                                "integration; run hardgen generate --project DIR for each package"))
     shared = _Recorded()  # presets and --set are read once for the whole batch
     for preset in args.preset:
         load_preset(preset, shared)

@@ -8,6 +8,7 @@ targets only ever receive that resolved form.
 
 # No `from __future__ import annotations` here: with real annotation objects, typing.get_type_hints
 # (generator.fields reads it for every class) need not eval a string per field on every run.
+import re
 from collections.abc import Mapping
 from typing import Literal, get_args
 
@@ -91,6 +92,7 @@ class Config:
     module: str | None = field("Ballerina module (package) name", None, check=checks.identifier, derived="the integration name with '-' as '_'")
     port_key: str | None = field("Configurable that holds the listener port; null to leave it out", "port", check=checks.identifier)
     values: Mapping[str, Scalar] = field("Non-secret configurable values for Config.toml", factory=dict)
+    external: tuple[str, ...] = field("Required configurables the operator supplies another way (BAL_CONFIG_VAR_*, another file): hardgen writes none of them; 'name' in the package's root module, 'module.name' in modules/<module>", factory=tuple, each=lambda v: external_name(v), advanced=True)
 
 
 @record(frozen=True)
@@ -166,6 +168,16 @@ class Integration:
     systemd: Systemd = field("systemd settings", factory=Systemd, when=(("targets", "systemd"),))
     jvm: Jvm = field("JVM settings", factory=Jvm, advanced=True)
     targets: tuple[TargetName, ...] = field("Artefact sets to generate", factory=lambda: ("docker",), check=lambda v: None if v else "is empty; choose at least one target")
+
+
+_EXTERNAL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
+
+
+def external_name(value: str) -> str | None:
+    """`name` (a configurable of the root module) or `module.name` (of modules/<module>)."""
+    if _EXTERNAL_NAME.fullmatch(value) and len(value) <= 130:
+        return None
+    return "is not a configurable name ('name', or 'module.name' for a module under modules/)"
 
 
 def keystore(m: Integration) -> bool:

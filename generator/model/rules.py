@@ -65,6 +65,7 @@ def cross_field_problems(m: Integration) -> list[tuple[str, str]]:
     if len(set(m.secrets)) != len(m.secrets):
         out.append(("secrets", "lists a name twice"))
     out.extend(_keystore_checks(m))
+    out.extend(_external_checks(m))
     return out
 
 
@@ -149,6 +150,28 @@ def _kubernetes_checks(m: Integration) -> list[tuple[str, str]]:
         out.append(("kubernetes.resources.ephemeral_storage", f"{k.resources.ephemeral_storage} is below {EPHEMERAL_MINIMUM_MI}Mi: the pod needs 64Mi for rotated GC logs plus room for /tmp and container logs"))
     if k.external_secrets and secret_names(m) and not k.external_store:
         out.append(("kubernetes.external_store", "is required with kubernetes.external_secrets: name the SecretStore that holds the values"))
+    return out
+
+
+def _external_checks(m: Integration) -> list[tuple[str, str]]:
+    """config.external names configurables hardgen writes no value for: none of them may be one it writes."""
+    written = {*m.config.values, *m.secrets}
+    if m.config.port_key:
+        written.add(m.config.port_key)
+    if keystore(m):
+        written.update(k for k in (m.service.keystore_path_key, m.service.keystore_passphrase_key) if k)
+    out: list[tuple[str, str]] = []
+    if m.config.port_key and m.config.port_key in m.config.values:
+        out.append((f"config.values.{m.config.port_key}", f"{m.config.port_key!r} is config.port_key, which Config.toml sets to "
+                    "service.port; set service.port instead (else probes, Services and policies point at another port)"))
+    seen: set[str] = set()
+    for i, name in enumerate(m.config.external):
+        if name in seen:
+            out.append((f"config.external[{i}]", f"{name!r} is listed twice"))
+        seen.add(name)
+        if name in written:
+            out.append((f"config.external[{i}]", f"{name!r} is a key hardgen writes itself (a config.values key, a secret, "
+                        "config.port_key or a keystore key); external means the operator supplies it another way"))
     return out
 
 

@@ -7,6 +7,7 @@ call the same steps and produce the same bytes.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator import __version__
 from generator.errors import UserError
@@ -23,17 +24,51 @@ from generator.records import record
 from generator.targets import plan_targets
 from generator.targets.plan import TargetPlan
 
+if TYPE_CHECKING:
+    from generator.model.project import ProjectContext
 
-def validate(layers: Layers) -> Integration:
-    """The validated, *answered* model (derived defaults still open), or every problem at once."""
+
+def validate(layers: Layers, project: ProjectContext | None = None) -> Integration:
+    """The validated, *answered* model (derived defaults still open), or every problem at once.
+
+    With a project, answers that contradict it are problems too, and so is every mismatch between the
+    configuration hardgen would write and the configurables the program declares (`generator.render.contract`).
+    """
     builder = Builder(layers.origin)
     model = builder.build(Integration, layers.data)
     if builder.problems:
         raise UserError(builder.problems)
     found = problems(model, layers.origin)
+    if project is not None and not found:
+        from generator.model.project import project_problems
+
+        found, _warnings = project_problems(model, project.project, project.derived, layers.origin, project.label)
+        if not found:
+            from generator.render.contract import contract_problems
+
+            found = contract_problems(resolve(model), project.project, layers.origin)
     if found:
         raise UserError(found)
     return model
+
+
+def load_project(folder: Path, presets: list[str], answers: list[Path], sets: list[str],
+                 first: list[tuple[dict, str]] | None = None) -> tuple[Layers, ProjectContext]:
+    """Read the Ballerina package in `folder` and load the inputs with its derived answers between presets and answers."""
+    from generator.inputs.ballerina.layer import load_with_project
+    from generator.inputs.ballerina.project import read_project
+    from generator.model.project import ProjectContext, derive
+
+    project = read_project(folder)
+    label = project.manifest
+    held = []
+
+    def derived_data(data):
+        held.append(derive(project, data))
+        return held[-1].data
+
+    layers = load_with_project(presets, answers, sets, derived_data, label, first)
+    return layers, ProjectContext(project, held[-1], label)
 
 
 @record
@@ -46,10 +81,15 @@ class Rendered:
     desired: Desired  # every file of the output folder, .hardgen/ included
 
 
-def render_model(model: Integration) -> Rendered:
-    """Every file of the output folder for one validated model, in memory."""
+def render_model(model: Integration, project: ProjectContext | None = None) -> Rendered:
+    """Every file of the output folder for one validated model, in memory; a project only adds warnings."""
     resolved = resolve(model)
     target_plan = plan_targets(resolved)
+    if project is not None:
+        from generator.model.project import project_problems
+
+        _problems, warnings = project_problems(model, project.project, project.derived, lambda _path: "", project.label)
+        target_plan.warnings.extend(warnings)
     answers = answers_yaml(to_data(model))
     state = state_for(__version__, SCHEMA_VERSION, target_plan.files, render_fingerprint(answers))
     desired: Desired = {f.path: (f.content, f.mode) for f in target_plan.files}
@@ -57,5 +97,9 @@ def render_model(model: Integration) -> Rendered:
     return Rendered(model, resolved, target_plan, desired)
 
 
-def render_inputs(presets: list[str], answers: list[Path], sets: list[str]) -> Rendered:
-    return render_model(validate(load_inputs(presets, answers, sets)))
+def render_inputs(presets: list[str], answers: list[Path], sets: list[str], project: Path | None = None) -> Rendered:
+    """Load, validate and render; with `project`, the Ballerina package folder derives and checks the answers."""
+    if project is None:
+        return render_model(validate(load_inputs(presets, answers, sets)))
+    layers, context = load_project(project, presets, answers, sets)
+    return render_model(validate(layers, context), context)
