@@ -19,6 +19,7 @@ COMMANDS = {
     "presets": "List the shipped presets",
     "init": "Scaffold an integration interactively: answer questions, review, write answers and artefacts",
     "regenerate": "Re-render output folders after an upgrade, merging hand edits; --check reports drift for CI",
+    "contract": "Print the configurables the program must declare for these answers, as Ballerina source; with a project, check them",
 }
 
 

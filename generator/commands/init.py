@@ -19,9 +19,10 @@ DEFAULT_OUTPUT = Path("deploy")
 
 
 def add_arguments(p) -> None:
-    from generator.commands import add_input_options
+    from generator.commands import add_input_options, add_project_option
 
     add_input_options(p)
+    add_project_option(p)
     p.add_argument("--output", "-o", type=Path, default=DEFAULT_OUTPUT, metavar="DIR",
                    help=f"output folder; its .hardgen/answers.yaml, if any, supplies the defaults (default: {DEFAULT_OUTPUT})")
 
@@ -31,13 +32,21 @@ def has_terminal() -> bool:
 
 
 def run(args) -> int:
+    from generator.commands import project_folder
     from generator.inputs.load import load_inputs
     from generator.output.state import answers_path
 
     out_dir: Path = args.output
     existing = answers_path(out_dir)
     answers = ([existing] if existing.is_file() and not existing.is_symlink() else []) + [Path(a) for a in args.answers]
-    layers = load_inputs(args.preset, answers, args.sets)
+    folder = project_folder(args)
+    project = None
+    if folder is None:
+        layers = load_inputs(args.preset, answers, args.sets)
+    else:
+        from generator.render.pipeline import load_project
+
+        layers, project = load_project(folder, args.preset, answers, args.sets)
     if args.no_input or not has_terminal():
         from generator.errors import UserError
 
@@ -49,10 +58,12 @@ def run(args) -> int:
     from generator.render.pipeline import render_model
     from generator.wizard.prompts import confirm, interview
 
-    model = interview(layers.data, origin=layers.origin)
-    rendered = render_model(model)
+    if project is not None:
+        tell_derived(project)
+    model = interview(layers.data, origin=layers.origin, project=project)
+    rendered = render_model(model, project)
     previous = read_state(out_dir)
-    print(summary(rendered, out_dir, previous), flush=True)
+    print(summary(rendered, out_dir, previous, project), flush=True)
     if not confirm(f"Write these files to {out_dir}?"):
         print("aborted, nothing written", file=sys.stderr)
         return ExitCode.ABORTED
@@ -62,7 +73,14 @@ def run(args) -> int:
     return 0
 
 
-def summary(rendered, out_dir: Path, previous) -> str:
+def tell_derived(project) -> None:
+    """Before the first question: what the project answers, so it is not asked."""
+    print(f"From the Ballerina package in {project.project.root} (not asked; shown in the summary):", flush=True)
+    for path, reason in project.derived.reasons.items():
+        print(f"  {path}: {reason}", flush=True)
+
+
+def summary(rendered, out_dir: Path, previous, project=None) -> str:
     """The answers as they will be recorded, and what happens to each file; refuses early what `write` would."""
     from generator.commands.generate import deploy_dir_warning
     from generator.model.fields import to_data
@@ -73,6 +91,12 @@ def summary(rendered, out_dir: Path, previous) -> str:
     changes, unchanged, _removed, _kept = plan_writes(out_dir, rendered.desired, previous, False, "--output")
     lines = [f"\nAnswers (recorded in {answers_path(out_dir)}):"]
     lines += ["  " + line for line in dump_yaml(to_data(rendered.model)).decode().splitlines()]
+    if project is not None:
+        from generator import keypath
+
+        data = to_data(rendered.model)
+        lines.append(f"\nDerived from the Ballerina package in {project.project.root} (checked: every key fits the program):")
+        lines += [f"  {path} = {keypath.get(data, path, '?')}  ({reason})" for path, reason in project.derived.reasons.items()]
     lines.append(f"\nFiles in {out_dir}/:")
     for f in rendered.plan.files:
         status = "unchanged" if f.path in unchanged else "changed" if previous and f.path in previous.files else "new"

@@ -14,13 +14,16 @@ def add_arguments(p) -> None:
     p.add_argument("--force", action="store_true", help="recreate files you deleted, overwrite files hardgen did not write, take the new render on conflicts")
     p.add_argument("--full", action="store_true", help="render every folder even when its fingerprint shows nothing changed since the last render")
     p.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="regenerate N folders at a time (processes; default 1)")
+    from generator.commands import add_project_option
+
+    add_project_option(p)
 
 
 def _one(job: tuple) -> object:
     from generator.regenerate.folder import regenerate_folder
 
-    folder, sets, mode, force, full = job
-    return regenerate_folder(folder, sets, mode, force=force, full=full)
+    folder, sets, mode, force, full, project = job
+    return regenerate_folder(folder, sets, mode, force=force, full=full, project=project)
 
 
 def run(args) -> int:
@@ -38,7 +41,10 @@ def run(args) -> int:
         if Path(folder).resolve() not in seen:
             seen.add(Path(folder).resolve())
             folders.append(folder)
-    jobs = [(f, args.sets, mode, args.force, args.full) for f in folders]
+    from generator.commands import project_folder
+
+    project = project_folder(args)  # one package for every folder: e.g. deploy-staging and deploy-prod of one service
+    jobs = [(f, args.sets, mode, args.force, args.full, project) for f in folders]
     if args.jobs > 1 and len(jobs) > 1:
         from concurrent.futures import ProcessPoolExecutor
 

@@ -99,7 +99,8 @@ def derive(project: BallerinaProject, answers: Mapping[str, Any]) -> Derived:
     port_key = port_key_of(answers)
     root = project.module("")
     port = next((c for c in root.configurables if c.name == port_key), None) if root and port_key else None
-    if port is not None and port.default.literal and type(port.default.value) is int and 1 <= port.default.value <= 65535:  # type: ignore[operator]
+    if port is not None and port.default.literal and isinstance(port.default.value, int) and not isinstance(port.default.value, bool) \
+            and 1 <= port.default.value <= 65535:
         data["service"] = {"port": port.default.value}
         reasons["service.port"] = f"{project.path(port.file)}:{port.line}: {port.declaration()}"
     blockers = metrics_blockers(project)

@@ -72,28 +72,34 @@ def in_sync(out_dir: Path, state, answers_raw: bytes) -> bool:
     return True
 
 
-def _load_model(out_dir: Path, sets: list[str], label: str):
+def _load_model(out_dir: Path, sets: list[str], label: str, project: Path | None = None):
     from generator.inputs.load import Layers, parse_set, read_yaml
     from generator.inputs.migrate import migrate
     from generator.output.state import answers_path
     from generator.regenerate.notes import fix_hints
-    from generator.render.pipeline import validate
+    from generator.render.pipeline import load_project, validate
 
     data, notes = migrate(read_yaml(answers_path(out_dir), label), label)
-    layers = Layers()
-    layers.apply(data, label)
-    for item in sets:
-        layers.apply(parse_set(item), "--set")
+    context = None
+    if project is not None:  # the recorded answers count as given: one that contradicts the project is an error
+        layers, context = load_project(project, [], [], sets, first=[(data, label)])
+    else:
+        layers = Layers()
+        layers.apply(data, label)
+        for item in sets:
+            layers.apply(parse_set(item), "--set")
     try:
-        return data, validate(layers), notes
+        return data, validate(layers, context), notes, context
     except UserError as exc:
         raise UserError([*exc.problems, *fix_hints(exc.problems, sets, label)]) from None
 
 
-def regenerate_folder(folder: str, sets: list[str], mode: Mode = Mode.WRITE, *, force: bool = False, full: bool = False) -> FolderReport:
+def regenerate_folder(folder: str, sets: list[str], mode: Mode = Mode.WRITE, *, force: bool = False, full: bool = False,
+                      project: Path | None = None) -> FolderReport:
+    """`project`: the Ballerina package the folder's output must fit (checked on every run: no fingerprint shortcut)."""
     report = FolderReport(folder)
     try:
-        _regenerate(Path(folder), sets, mode, force, full, report)
+        _regenerate(Path(folder), sets, mode, force, full, report, project)
     except UserError as exc:
         report.problems.extend(str(p) for p in exc.problems)
         report.exit_code = ExitCode.USAGE
@@ -101,7 +107,8 @@ def regenerate_folder(folder: str, sets: list[str], mode: Mode = Mode.WRITE, *, 
     return report
 
 
-def _regenerate(out_dir: Path, sets: list[str], mode: Mode, force: bool, full: bool, report: FolderReport) -> None:
+def _regenerate(out_dir: Path, sets: list[str], mode: Mode, force: bool, full: bool, report: FolderReport,
+                project: Path | None = None) -> None:
     from generator.output.state import STATE_DIR, answers_path, read_state
 
     folder = report.folder
@@ -113,7 +120,7 @@ def _regenerate(out_dir: Path, sets: list[str], mode: Mode, force: bool, full: b
                                 "it was not written by 'hardgen generate' (run that first)"))
     if answers_file.is_symlink():
         raise UserError(Problem(label, "", "is a symbolic link; hardgen never reads through one"))
-    if not (sets or force or full) and in_sync(out_dir, state, answers_file.read_bytes()):
+    if not (sets or force or full or project) and in_sync(out_dir, state, answers_file.read_bytes()):
         report.summary = f"{folder}: in sync"
         return
     from generator.model.fields import to_data
@@ -122,8 +129,8 @@ def _regenerate(out_dir: Path, sets: list[str], mode: Mode, force: bool, full: b
     from generator.regenerate.reconcile import reconcile
     from generator.render.pipeline import render_model
 
-    old_data, model, notes = _load_model(out_dir, sets, label)
-    rendered = render_model(model)
+    old_data, model, notes, context = _load_model(out_dir, sets, label, project)
+    rendered = render_model(model, context)
     answers, _mode = rendered.desired[f"{STATE_DIR}/answers.yaml"]
     new_data = to_data(model)
     fingerprint = render_fingerprint(answers)

@@ -29,7 +29,16 @@ from collections.abc import Callable
 from generator.errors import Problem, show
 from generator.inputs.ballerina.project import BallerinaProject, Configurable
 from generator.model.resolved import ResolvedIntegration
-from generator.targets.shared.ballerina_config import CONFIG, LOG, OBSERVE, PROMETHEUS, SECRETS, ConfigEntry, entries
+from generator.targets.shared.ballerina_config import (
+    CONFIG,
+    LOG,
+    OBSERVE,
+    PROMETHEUS,
+    SECRETS,
+    SECRETS_TEMPLATE,
+    ConfigEntry,
+    entries,
+)
 from generator.targets.shared.layout import CONTAINER
 
 #: The configurables of the runtime modules whose tables hardgen writes, and their TOML types.
@@ -45,6 +54,9 @@ RUNTIME_CONFIGURABLES: dict[tuple[str, str], dict[str, str]] = {
     PROMETHEUS: {"host": "string", "port": "int"},
 }
 _FILES = {CONFIG: "Config.toml", SECRETS: "the secrets template"}
+_KEYSTORE_HINT = ("; if the listener serves plain HTTP, set service.tls=false; if the program configures TLS itself, "
+                  "set service.keystore_path_key=null")
+_KEYSTORE_HINTS = {"service.keystore_path_key": _KEYSTORE_HINT, "service.keystore_passphrase_key": _KEYSTORE_HINT}
 
 
 def contract_problems(model: ResolvedIntegration, project: BallerinaProject, origin: Callable[[str], str]) -> list[Problem]:
@@ -77,7 +89,7 @@ def contract_problems(model: ResolvedIntegration, project: BallerinaProject, ori
                     hint = f"; did you mean {close[0]!r} ({project.path(declared[close[0]].file)}:{declared[close[0]].line})?"
                 out_of_place = _declared_elsewhere(project, e.key)
                 problem(e, f"module {project.runtime_module('')} declares no configurable {e.key!r} (searched {sources}), so the "
-                        f"runtime would stop at start on an unused value{out_of_place}{hint}")
+                        f"runtime would stop at start on an unused value{out_of_place}{hint}{_KEYSTORE_HINTS.get(e.answer, '')}")
                 continue
             value = "x" if e.value is None else e.value  # a secret's value is a string
             try:
@@ -144,14 +156,30 @@ def _required_problems(model: ResolvedIntegration, project: BallerinaProject, wr
         if qualified in external or (not c.module and (c.name in supplied or c.name in hinted)):
             continue
         table = f"{project.org}.{project.name}" + (f".{c.module}" if c.module else "")
-        how = ("list it in secrets (a secret), set it in config.values, or list it in config.external (supplied another way, "
-               f"e.g. BAL_CONFIG_VAR_{_env_name(project, c)})") if not c.module else (
+        other_way = (f"e.g. BAL_CONFIG_VAR_{_env_name(project, c)}" if _simple(project, c) else
+                     "a structured value: e.g. a TOML file of your own added to BAL_CONFIG_FILES")
+        how = (f"list it in secrets (a secret), set it in config.values, or list it in config.external (supplied another way, "
+               f"{other_way})") if not c.module else (
                f"hardgen writes only the root module's table: list {qualified!r} in config.external and supply it another way "
-               f"(e.g. BAL_CONFIG_VAR_{_env_name(project, c)})")
+               f"({other_way})")
         out.append(Problem(f"{project.path(c.file)}:{c.line}", "config.external",
                            f"[{table}] {c.name} is required (`{c.declaration()}`) and neither Config.toml nor the secrets "
                            f"template gives it a value, so the runtime would stop at start: {how}"))
     return out
+
+
+def _simple(project: BallerinaProject, c: Configurable) -> bool:
+    """Whether BAL_CONFIG_VAR_* can carry the value: simple types only (ballerina-lang EnvVarProvider)."""
+    from generator.inputs.ballerina.types import ARRAY, TABLE, TABLE_ARRAY, Scope, Unknown, toml_kinds
+
+    module = project.module(c.module)
+    if module is None:
+        return False
+    try:
+        kinds, _values = toml_kinds(c.type, Scope(project, module))
+    except Unknown:
+        return False
+    return bool(kinds) and not kinds & {ARRAY, TABLE, TABLE_ARRAY}
 
 
 def _env_name(project: BallerinaProject, c: Configurable) -> str:
@@ -175,3 +203,71 @@ def _external_problems(model: ResolvedIntegration, project: BallerinaProject, or
             out.append(Problem(origin(path), path, f"{show(name)}: module {project.runtime_module(module)} declares no configurable "
                                f"{var!r} (searched {where})"))
     return out
+
+
+# --- hardgen contract: the same list as Ballerina source ---------------------------------------
+
+
+def ballerina_literal(value: object) -> str:
+    """A TOML scalar hardgen writes, as a Ballerina literal (string escapes per the Ballerina spec)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    text = str(value)
+    out = []
+    for char in text:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char in "\n\r\t":
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}[char])
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\u{{{ord(char):X}}}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def snippet(model: ResolvedIntegration, project: BallerinaProject | None = None) -> str:
+    """The Ballerina source of the contract; with a project, each line names the declaration that fulfils it."""
+    found = entries(model, CONTAINER)
+    org, module = model.config.org, model.config.module
+    own = [e for e in found if (e.org, e.module) == (org, module)]
+    root = project.module("") if project is not None else None
+    declared = {c.name: c for c in root.configurables} if root is not None else {}
+
+    def where(name: str, note: str = "") -> str:
+        c = declared.get(name)
+        said = [f"{project.path(c.file)}:{c.line}"] if c is not None and project is not None else []
+        said += [note] if note else []
+        return f"  // {'; '.join(said)}" if said else ""
+
+    lines = [f"// The configurables hardgen's output for {model.name} sets, in module {org}/{module}",
+             f'// (Ballerina.toml: [package] org = "{org}", name = "{module}"). Ballerina stops at start on a value',
+             "// no configurable consumes, and on a required (= ?) one without a value.", ""]
+    runtime = {(e.org, e.module) for e in found}
+    lines.append("// [ballerina.log] needs ballerina/log in the program: `import ballerina/log;` (ballerina/http imports it too).")
+    if LOG in runtime and OBSERVE in runtime:
+        lines += ["// [ballerina.observe] and [ballerinax.prometheus] need this import, and in Ballerina.toml",
+                  "// [build-options] observabilityIncluded = true:",
+                  "import ballerinax/prometheus as _;"]
+    lines.append("")
+    config = [e for e in own if e.file == CONFIG]
+    if config:
+        lines.append("// Config.toml")
+        for e in config:
+            if e.answer == "service.keystore_path_key":
+                lines.append(f"configurable string {e.key} = ?;{where(e.key, 'the keystore path differs per target')}")
+            else:
+                lines.append(f"configurable {e.type} {e.key} = {ballerina_literal(e.value)};{where(e.key)}")
+    secrets = [e for e in own if e.file == SECRETS]
+    if secrets:
+        lines.append(f"// {SECRETS_TEMPLATE.split('/')[-1]}: a placeholder each, filled by the operator")
+        lines += [f"configurable string {e.key} = ?;{where(e.key)}" for e in secrets]
+    if not own:
+        lines.append(f"// (hardgen writes no value for module {org}/{module})")
+    external = list(model.config.external)
+    if external:
+        lines.append("// config.external: supplied another way (BAL_CONFIG_VAR_*, another file), not by hardgen")
+        lines += [f"//   {name}" for name in external]
+    return "\n".join(lines) + "\n"

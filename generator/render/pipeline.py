@@ -6,8 +6,9 @@ call the same steps and produce the same bytes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from generator import __version__
 from generator.errors import UserError
@@ -53,7 +54,7 @@ def validate(layers: Layers, project: ProjectContext | None = None) -> Integrati
 
 
 def load_project(folder: Path, presets: list[str], answers: list[Path], sets: list[str],
-                 first: list[tuple[dict, str]] | None = None) -> tuple[Layers, ProjectContext]:
+                 first: list[tuple[Mapping[str, Any], str]] | None = None) -> tuple[Layers, ProjectContext]:
     """Read the Ballerina package in `folder` and load the inputs with its derived answers between presets and answers."""
     from generator.inputs.ballerina.layer import load_with_project
     from generator.inputs.ballerina.project import read_project

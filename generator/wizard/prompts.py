@@ -53,10 +53,10 @@ def tell(text: str = "") -> None:
 class Interview:
     """One run of questions over `data` (plain answers, edited in place)."""
 
-    def __init__(self, data: dict, advanced: bool | None = None):
+    def __init__(self, data: dict, advanced: bool | None = None, skip: frozenset[str] = frozenset()):
         self.data = data
         self.advanced = advanced  # None: ask when the first advanced question comes
-        self.questions = qs.questions()
+        self.questions = [q for q in qs.questions() if q.path not in skip]  # skip: keys the project derives
         self.section: str | None = None
 
     def run(self) -> dict:
@@ -168,11 +168,13 @@ class Interview:
                 tell(f"  {base}: {message}; answer it again")
 
 
-def interview(data: dict, advanced: bool | None = None, origin=lambda _path: "input"):
+def interview(data: dict, advanced: bool | None = None, origin=lambda _path: "input", project=None):
     """Ask every question that applies, then again any key the whole model still refuses; the valid model.
 
     Input no question can fix (an unknown key in a preset or answers file) is
-    refused before the first question, not after the last.
+    refused before the first question, not after the last. With a project
+    (`generator.model.project.ProjectContext`), the keys it derives are not asked
+    (their values are already in `data`), and the model must fit the program.
     """
     from generator.errors import UserError
     from generator.inputs.load import Layers
@@ -180,7 +182,7 @@ def interview(data: dict, advanced: bool | None = None, origin=lambda _path: "in
     from generator.model.integration import Integration
     from generator.render.pipeline import validate
 
-    run = Interview(data, advanced)
+    run = Interview(data, advanced, frozenset(project.derived.reasons) if project is not None else frozenset())
     builder = Builder(origin)
     builder.build(Integration, data)
     unfixable = [p for p in builder.problems if p.source != "missing" and qs.question_for(p.path, run.questions) is None]
@@ -189,7 +191,7 @@ def interview(data: dict, advanced: bool | None = None, origin=lambda _path: "in
     run.run()
     for _round in range(MAX_FIX_ROUNDS):
         try:
-            return validate(Layers(data=data))
+            return validate(Layers(data=data), project)
         except UserError as exc:
             fixes = [qs.question_for(problem.path, run.questions) for problem in exc.problems]
             askable = [q for q in fixes if q is not None]

@@ -6,8 +6,9 @@ unused keys, loaded no native code), so artefacts that a real Ballerina runtime 
 the listener; this module builds it for a fixture project under tests/fixtures/ballerina/<name>/ and holds the
 helpers every deployment test shares:
 
-* `fixture(name)` reads the project: Ballerina.toml (org, name, observabilityIncluded) and the `configurable`
-  declarations of its .bal files, plus the configurables of the modules it imports (`KNOWN_MODULES`).
+* `fixture(name)` reads the project with hardgen's own reader (`generator.inputs.ballerina`): Ballerina.toml
+  (org, name, observabilityIncluded) and the module-level `configurable` declarations of its modules, plus the
+  configurables of the library modules it imports (`KNOWN_MODULES`).
 * `probe_jar(name, tmp_path_factory)` compiles RuntimeProbe.java with javac 17 (`--release 17`, so one jar runs
   on 17, 21 and 25), the native library (probe_native.c) with gcc, and writes `declarations.tsv` and the
   Main-Class manifest into the jar. Built once per fixture and session.
@@ -23,7 +24,6 @@ import json
 import re
 import shutil
 import subprocess
-import tomllib
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,56 +109,65 @@ class Fixture:
         return "\n".join(lines) + "\n"
 
 
-# Module-level `configurable` declarations. A regex is enough for these fixtures; the real tokenizer of issue #12
-# will replace it (and with it this pattern and `_ROLE`).
-_CONFIGURABLE = re.compile(
-    r"^[ \t]*(?:(?:public|final|isolated)\s+)*configurable\s+(?P<type>[A-Za-z_][\w\[\]]*)\s+(?P<name>[A-Za-z_]\w*)"
-    r"\s*=\s*(?P<default>[^;]+?)\s*;", re.M)
 _ROLE = re.compile(r"//\s*hardgen:\s*(?P<role>[\w-]+)\s*$")
-_IMPORT = re.compile(r"^[ \t]*import\s+(?P<module>[\w/.]+)(?:\s+as\s+\w+)?\s*;", re.M)
 
 
-def _declared(text: str, module: str) -> list[Configurable]:
-    out = []
-    lines = text.splitlines()
-    for match in _CONFIGURABLE.finditer(text):
-        line_no = text.count("\n", 0, match.start())
-        above = next((lines[k] for k in range(line_no - 1, -1, -1) if lines[k].strip()), "")
-        role_match = _ROLE.search(above)
-        role = role_match.group("role") if role_match else ""
-        if role and role not in ROLES:
-            raise ValueError(f"{module}: unknown hardgen role {role!r} (known: {', '.join(ROLES)})")
-        default = match.group("default")
-        out.append(Configurable(module, match.group("name"), match.group("type"), "?" if default == "?" else default, role))
-    return out
+def _role(comments: tuple[str, ...], where: str) -> str:
+    """The `// hardgen: ROLE` line right above a declaration (the reader keeps the comment lines above it)."""
+    roles = [m.group("role") for m in (_ROLE.search(c) for c in comments) if m]
+    role = roles[-1] if roles else ""
+    if role and role not in ROLES:
+        raise ValueError(f"{where}: unknown hardgen role {role!r} (known: {', '.join(ROLES)})")
+    return role
+
+
+def _probe_type(c) -> str:
+    """The declared type as RuntimeProbe models it: a simple type, or an array of one."""
+    t = c.type
+    if t.kind == "simple" and t.name in ("int", "string", "boolean", "float"):
+        return t.name
+    if t.kind == "array" and t.args[0].kind == "simple" and t.args[0].name in ("int", "string", "boolean", "float"):
+        return f"{t.args[0].name}[]"
+    raise ValueError(f"{c.where}: RuntimeProbe does not model the type `{t.text}` of {c.name!r}")
+
+
+def _toml_literal(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_literal(v) for v in value) + "]"
+    raise ValueError(f"no TOML literal for {value!r}")
 
 
 @functools.cache
 def fixture(name: str) -> Fixture:
-    """The fixture project tests/fixtures/ballerina/<name>/ as RuntimeProbe will see it."""
-    root = FIXTURES / name
-    toml = tomllib.loads((root / "Ballerina.toml").read_text())
-    org, package = toml["package"]["org"], toml["package"]["name"]
-    observability = bool(toml.get("build-options", {}).get("observabilityIncluded", False))
+    """The fixture project tests/fixtures/ballerina/<name>/ as RuntimeProbe will see it, read by hardgen's own reader."""
+    from generator.inputs.ballerina.project import read_project
+
+    project = read_project(FIXTURES / name)
+    org, package = project.org, project.name
     configurables: list[Configurable] = []
     imports: set[str] = set()
-    for bal in sorted(root.glob("*.bal")):
-        text = bal.read_text()
-        configurables += _declared(text, f"{org}/{package}")
-        imports.update(m.group("module") for m in _IMPORT.finditer(text))
-    for sub in sorted(p for p in (root / "modules").glob("*") if p.is_dir()) if (root / "modules").is_dir() else []:
-        for bal in sorted(sub.glob("*.bal")):
-            text = bal.read_text()
-            configurables += _declared(text, f"{org}/{package}.{sub.name}")
-            imports.update(m.group("module") for m in _IMPORT.finditer(text))
+    for m in project.modules:
+        module = project.runtime_module(m.name)
+        for c in m.configurables:
+            if not (c.required or c.default.literal):
+                raise ValueError(f"{c.where}: RuntimeProbe needs a literal default for {c.name!r}, not `{c.default.text}`")
+            default = "?" if c.required else _toml_literal(c.default.value)
+            configurables.append(Configurable(module, c.name, _probe_type(c), default, _role(c.comments, c.where)))
+        imports.update(f"{i.org}/{i.module}" if i.org else i.module for _file, i in m.imports)
     # ballerinax/prometheus imports ballerina/observe (its init calls observe:isMetricsEnabled()); with
     # observabilityIncluded the compiler makes ballerina/observe part of the program as well.
     library = {m for m in imports if "/" in m}
-    if "ballerinax/prometheus" in library or observability:
+    if "ballerinax/prometheus" in library or project.observability_included:
         library.add("ballerina/observe")
     for module in sorted(library):
         configurables += KNOWN_MODULES.get(module, ())
-    return Fixture(name, org, package, observability, tuple(sorted(imports)), tuple(configurables))
+    return Fixture(name, org, package, project.observability_included, tuple(sorted(imports)), tuple(configurables))
 
 
 _jars: dict[str, Path] = {}

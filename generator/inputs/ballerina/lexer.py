@@ -155,7 +155,7 @@ class _Scanner:
                 pos = space.end()
                 continue
             start = pos
-            if char == "/" and text.startswith("//", pos) or char == "#":
+            if (char == "/" and text.startswith("//", pos)) or char == "#":
                 pos = _LINE_REST.match(text, pos).end()  # type: ignore[union-attr]
                 if emit:
                     line, col = self.where(start)

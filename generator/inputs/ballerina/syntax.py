@@ -254,7 +254,7 @@ def _literal(toks: Sequence[Token], facts: _Facts) -> object:
         tok = toks[0]
         if tok.kind == NUMBER:
             number = _number(tok.value)
-            return _NOT_LITERAL if number is None else (-number if sign < 0 else number)  # type: ignore[operator]
+            return _NOT_LITERAL if number is None else (-number if sign < 0 else number)
         if sign != 1:
             return _NOT_LITERAL
         if tok.kind == STRING:

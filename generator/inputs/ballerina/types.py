@@ -107,10 +107,10 @@ def toml_kinds(t: BalType, scope: Scope, depth: int = 0) -> tuple[frozenset[str]
             return _ANY, None
         raise Unknown(t.text)
     if kind == "ref":
-        found = scope.lookup(t.name)
-        if found is None:
+        looked = scope.lookup(t.name)
+        if looked is None:
             raise Unknown(t.text)
-        definition, where = found
+        definition, where = looked
         if isinstance(definition, tuple):  # an enum: a union of string constants
             return frozenset({STRING}), definition
         return toml_kinds(definition, where, depth + 1)

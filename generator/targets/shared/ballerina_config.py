@@ -98,7 +98,9 @@ def declarations_header(model: ResolvedIntegration) -> list[str]:
     lines = ["Ballerina stops at start on a value no configurable consumes and on a required (= ?) configurable",
              f"without a value, so module {model.config.org}/{model.config.module} must declare these configurables, and every",
              "other one it declares needs a default (`hardgen contract` prints them as Ballerina source):"]
-    lines += [f"  {e.type} {e.key}" + ("  (a secret: from the secrets file)" if e.file == SECRETS else "") for e in own]
+    lines += [f"  {e.type} {e.key}" for e in own if e.file == CONFIG]
+    if any(e.file == SECRETS for e in own):
+        lines.append(f"  and, as string, each name of {SECRETS_TEMPLATE.split('/')[-1]} (the secrets)")
     if not own:
         lines.append("  (none: hardgen writes no value for the integration's own module)")
     lines.append("The program must include ballerina/log ([ballerina.log])" + (
