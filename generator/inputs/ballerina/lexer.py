@@ -94,7 +94,7 @@ _PUNCTUATION = (
 _PUNCT = re.compile("|".join(re.escape(p) for p in _PUNCTUATION))
 _OPEN = {"(": ")", "[": "]", "{": "}", "{|": "|}"}
 _CLOSE = {v: k for k, v in _OPEN.items()}
-#: After one of these a '.' starts a member access, not a number (`t.0`, `x.5`).
+#: Right after one of these a '.' starts a member access, not a number (`t.0`, `x.5`).
 _VALUE_END = (IDENT, QIDENT, STRING, TEMPLATE, NUMBER)
 
 
@@ -147,7 +147,7 @@ class _Scanner:
         end = len(text)
         stack: list[tuple[str, int]] = []  # open brackets: (token, position)
         emit = not interpolation
-        previous = ""
+        previous, previous_end = "", -1
         while pos < end:
             char = text[pos]
             space = _SPACE.match(text, pos)
@@ -175,7 +175,8 @@ class _Scanner:
                 if not match:
                     raise self.fail(pos, "a quote that starts no quoted identifier ('name)")
                 kind, value, pos = QIDENT, decode_identifier(match.group()), match.end()
-            elif "0" <= char <= "9" or (char == "." and "0" <= text[pos + 1:pos + 2] <= "9" and previous not in _VALUE_END):
+            elif "0" <= char <= "9" or (char == "." and "0" <= text[pos + 1:pos + 2] <= "9"
+                                        and not (previous in _VALUE_END and previous_end == pos)):
                 match = _HEX_NUMBER.match(text, pos) or _NUMBER.match(text, pos)
                 if not match:
                     raise self.fail(pos, "a malformed number")
@@ -205,7 +206,7 @@ class _Scanner:
                 self.tokens.append(Token(kind, text[start:pos], value, line, col, len(stack)))
             if kind == PUNCT and value in _OPEN:
                 stack.append((value, start))
-            previous = kind
+            previous, previous_end = kind, pos
         if interpolation:
             raise self.fail(end, "an interpolation ${...} is not closed")
         if stack:

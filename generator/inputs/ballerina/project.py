@@ -48,6 +48,7 @@ class Configurable:
     line: int
     public: bool = False
     comments: tuple[str, ...] = ()
+    spelled: str = ""  # the name as written in the source
 
     @property
     def required(self) -> bool:
@@ -59,7 +60,7 @@ class Configurable:
 
     def declaration(self) -> str:
         """The declaration as Ballerina source, on one line."""
-        return f"{'public ' if self.public else ''}configurable {self.type.text} {self.name} = {self.default.text};"
+        return f"{'public ' if self.public else ''}configurable {self.type.text} {self.spelled or self.name} = {self.default.text};"
 
 
 @record(frozen=True)
@@ -311,5 +312,5 @@ def _module(root: Path, name: str, files: list[Path], problems: list[Problem]) -
         if d.name in seen:
             problems.append(Problem(str(root / rel), "", f"line {d.line}: configurable {d.name!r} is also declared at {seen[d.name]}"))
         seen[d.name] = f"{rel}:{d.line}"
-        configurables.append(Configurable(name, d.name, d.type, default, rel, d.line, d.public, d.comments))
+        configurables.append(Configurable(name, d.name, d.type, default, rel, d.line, d.public, d.comments, d.spelled))
     return Module(name, tuple(rels), tuple(configurables), tuple(imports), types, enums, consts)

@@ -79,6 +79,7 @@ class Declaration:
     line: int  # of its first token (a qualifier, or `configurable`)
     public: bool = False
     comments: tuple[str, ...] = ()  # the comment lines right above it, as written (`// ...`, `# ...`)
+    spelled: str = ""  # the name as written (`'type`, `a\-b`)
 
     @property
     def required(self) -> bool:
@@ -210,7 +211,7 @@ def _configurable(tokens: list[Token], i: int, comments: list[Comment], code_col
     except _Refused:
         bal_type = BalType("other", spell(type_tokens))
     facts.configurables.append(Declaration(name, bal_type, _default(init, facts), line, public,
-                                           _comments_above(comments, code_cols, line)))
+                                           _comments_above(comments, code_cols, line), body[eq - 1].text))
     return end + 1
 
 
@@ -381,35 +382,23 @@ def _const(tokens: list[Token], i: int, facts: _Facts) -> int:
 
 
 def spell(toks: Sequence[Token]) -> str:
-    """Tokens as one line of text with conventional spacing: `map<string>`, `int[]`, `T & readonly`, `int?`, `-1`."""
+    """Tokens as one line of text: as written, with each run of white space and line breaks made one space."""
     out: list[str] = []
     prev: Token | None = None
     for t in toks:
-        if prev is not None and not _tight(prev, t, out):
+        if prev is not None and not _adjacent(prev, t):
             out.append(" ")
         out.append(t.text)
         prev = t
     return "".join(out)
 
 
-def _tight(prev: Token, t: Token, out: list[str]) -> bool:
-    """No space between prev and t."""
-    if prev.kind == PUNCT and prev.value in ("<", "(", "[", ":", ".", "@", "{|"):
-        return prev.value != "{|"
-    if prev.kind == PUNCT and prev.value == "-" and len(out) >= 3 and out[-3] in _OPERATORS:
-        return True  # unary minus: `= -1`, `[-1, 2]`
-    if prev.kind == PUNCT and prev.value == "-" and len(out) == 1:
-        return True
-    if t.kind != PUNCT:
-        return False
-    if t.value in (">", ")", "]", "?", ",", ":", ".", ";", "..."):
-        return True
-    if t.value in ("<", "(", "["):
-        return prev.kind in (IDENT, QIDENT) or (prev.kind == PUNCT and prev.value in (")", "]", ">", "?"))
-    return False
-
-
-_OPERATORS = ("=", "(", "[", ",", ":", "|", "&", "<", "?", "{", "-", "+", "*", "/", "==", "!=", "=>")
+def _adjacent(prev: Token, t: Token) -> bool:
+    """Whether t starts right where prev ends in the source."""
+    breaks = prev.text.count("\n")
+    if breaks:
+        return t.line == prev.line + breaks and t.col == len(prev.text) - prev.text.rfind("\n")
+    return t.line == prev.line and t.col == prev.col + len(prev.text)
 
 
 def parse_type(toks: Sequence[Token]) -> BalType:
