@@ -8,6 +8,8 @@ where no declaration may ever be read.
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -153,10 +155,8 @@ def test_rendered_token_sequences_tokenize_back_to_the_same_tokens(texts, data):
 
 @given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=200))
 def test_any_text_either_tokenizes_or_is_a_syntax_error(text):
-    try:
+    with contextlib.suppress(BallerinaSyntaxError):
         tokenize(text)
-    except BallerinaSyntaxError:
-        pass
 
 
 @given(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r\u0085\u2028\u2029"), max_size=30))

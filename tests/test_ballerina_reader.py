@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from generator.errors import UserError
-from generator.inputs.ballerina.project import find_project, read_project
+from generator.inputs.ballerina.project import read_project
 from generator.inputs.ballerina.syntax import read_source
 from generator.inputs.ballerina.types import Scope, Unknown, rejects
 
@@ -185,6 +185,10 @@ def test_a_package_it_cannot_read_is_refused_naming_the_file(tmp_path, change, w
 
 
 def test_the_default_project_is_the_current_folder_only_when_it_holds_a_ballerina_toml(tmp_path):
-    assert find_project(None, tmp_path) is None
-    assert find_project(None, FIXTURES / "greeter") == FIXTURES / "greeter"
-    assert find_project(tmp_path / "given", FIXTURES / "greeter") == tmp_path / "given"
+    from argparse import Namespace
+
+    from generator.commands import project_folder
+
+    assert project_folder(Namespace(project=None), tmp_path) is None
+    assert project_folder(Namespace(project=None), FIXTURES / "greeter") == FIXTURES / "greeter"
+    assert project_folder(Namespace(project=tmp_path / "given"), FIXTURES / "greeter") == tmp_path / "given"

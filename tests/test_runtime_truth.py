@@ -56,7 +56,8 @@ JDKS = (17, 21, 25)
 CONTROL_JDK = 21
 KEYSTORE_PASS = "not-a-real-keystore-pass-truth"
 SECRET_VALUES = {"dbPassword": "not-a-real-db-password-truth", "keystorePassword": KEYSTORE_PASS}
-#: hardgen's answers for each fixture project (its org and package name, as Ballerina.toml says).
+#: hardgen's answers for each fixture project; `--project` derives the rest from the package and checks every key
+#: against its declarations before writing (the org and package name are given too: agreeing answers are fine).
 ANSWERS = {
     "orders": ("config.org=myorg", "config.module=orders", "secrets=[dbPassword]", "metrics.enabled=true"),
     "plain": ("config.org=myorg", "config.module=plain", "service.tls=false", "service.port=9090"),
@@ -116,7 +117,8 @@ def make_project(base: Path, fixture: str, jdk: int, jar: Path) -> Project:
     root = base / f"{fixture}-jdk{jdk}"
     root.mkdir()
     output = root / "deploy"
-    generate(output, f"name={fixture}", *ANSWERS[fixture], f"jdk={jdk}", preset="kubernetes-restricted", cwd=root)
+    generate(output, f"name={fixture}", *ANSWERS[fixture], f"jdk={jdk}", preset="kubernetes-restricted", cwd=root,
+             project=runtime_probe.FIXTURES / fixture)
     # The jar where the Dockerfile's COPY takes it from (artifact, default target/bin/<module>.jar).
     jar_copy = re.search(r"^COPY\s+(?:--\S+\s+)*(\S+\.jar)\s", (output / "Dockerfile").read_text(), re.M)
     assert jar_copy, "the Dockerfile copies no jar"

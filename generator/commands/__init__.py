@@ -28,8 +28,16 @@ def add_project_option(p: argparse.ArgumentParser) -> None:
                         "(default: the current folder when it holds a Ballerina.toml)")
 
 
-def project_folder(args: argparse.Namespace):
-    """The package folder of this run: --project, else the current folder when it holds a Ballerina.toml, else None."""
-    from generator.inputs.ballerina.project import find_project
+def project_folder(args: argparse.Namespace, cwd=None):
+    """The package folder of this run: --project, else the current folder when it holds a Ballerina.toml, else None.
 
-    return find_project(getattr(args, "project", None))
+    One stat when there is no project, and no import of the project reader (`generate` must not get slower).
+    The current folder is given as `.`, so messages name `main.bal:12`, not an absolute path.
+    """
+    from pathlib import Path
+
+    explicit = getattr(args, "project", None)
+    if explicit is not None:
+        return explicit
+    here = Path(".") if cwd is None else Path(cwd)
+    return here if (here / "Ballerina.toml").is_file() else None

@@ -93,8 +93,8 @@ def set_args(sets: Iterable[str]) -> list[str]:
 
 
 def generate(out: Path | str, *sets: str, preset: str | None = None, answers: Iterable[Path | str] = (),
-             cwd: Path | str | None = None) -> Result:
-    """`hardgen generate [--preset P] [--answers FILE]... [--set S]... --output OUT`, in this process.
+             cwd: Path | str | None = None, project: Path | str | None = None) -> Result:
+    """`hardgen generate [--preset P] [--answers FILE]... [--set S]... [--project DIR] --output OUT`, in this process.
 
     The one way tests create an output folder; fails the test unless it exits 0. The result carries
     the warnings (stderr) and the summary (stdout).
@@ -104,6 +104,8 @@ def generate(out: Path | str, *sets: str, preset: str | None = None, answers: It
         args += ["--preset", preset]
     for path in answers:
         args += ["--answers", str(path)]
+    if project is not None:
+        args += ["--project", str(project)]
     done = run(*args, *set_args(sets), "--output", str(out), cwd=cwd)
     assert done.returncode == 0, f"hardgen {' '.join(done.args[1:])} exited {done.returncode}:\n{done.stderr}"
     return done

@@ -139,14 +139,6 @@ class BallerinaProject:
         return False, "the imports of its sources (no Dependencies.toml: run `bal build` once to record the resolved packages)"
 
 
-def find_project(explicit: Path | None, cwd: Path | None = None) -> Path | None:
-    """The package folder: `--project DIR`, else the current folder when it holds a Ballerina.toml, else None."""
-    if explicit is not None:
-        return explicit
-    here = cwd or Path.cwd()
-    return here if (here / MANIFEST).is_file() else None
-
-
 def read_project(folder: Path) -> BallerinaProject:
     """The package in `folder`, or UserError naming every file that cannot be read."""
     import tomllib
