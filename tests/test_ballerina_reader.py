@@ -94,6 +94,7 @@ def test_only_module_level_declarations_are_read_never_text_that_looks_like_one(
         ("spaced", "int", "?", "?"),
         ("choice", '"a"|"b"', '"a"', "a"),
         ("último", "string", '"ñ"', "ñ"),
+        ("annotated", "int", "15", 15),
     ]
 
 
@@ -102,6 +103,23 @@ def test_a_declaration_keeps_the_comment_lines_right_above_it_and_its_line():
     port, b = facts.configurables
     assert port.comments == ("// one", "// hardgen: listener-port") and port.line == 3
     assert b.comments == () and b.line == 7
+
+
+def test_the_java_release_of_a_distribution():
+    from generator.model.project import java_of
+
+    assert [java_of(d) for d in ("2201.0.0", "2201.8.4", "2201.10.0", "2201.11.0", "2201.13.0-m3", "slbeta6", "2.0.0")] == [
+        17, 17, 17, 21, 21, None, None]
+
+
+def test_the_distribution_that_built_the_jar_wins_over_the_one_the_manifest_names(tmp_path):
+    project_dir = tmp_path / "p"
+    shutil.copytree(FIXTURES / "greeter", project_dir)
+    lock = project_dir / "Dependencies.toml"
+    lock.write_text(lock.read_text().replace('distribution-version = "2201.8.0"', 'distribution-version = "2201.12.1"'))
+    project = read_project(project_dir)
+    assert project.distribution == "2201.8.0"
+    assert project.built_by() == ("2201.12.1", f"{lock}: [ballerina] distribution-version = '2201.12.1'")
 
 
 @pytest.mark.parametrize(("source", "words"), [

@@ -50,7 +50,7 @@ def run(args) -> int:
     if args.no_input or not has_terminal():
         from generator.errors import UserError
 
-        raise UserError(no_terminal_problems(layers, args.preset, answers, args.sets, out_dir))
+        raise UserError(no_terminal_problems(layers, args.preset, answers, args.sets, out_dir, args.project))
 
     from generator.errors import ExitCode
     from generator.output.state import read_state
@@ -108,7 +108,8 @@ def summary(rendered, out_dir: Path, previous, project=None) -> str:
     return "\n".join(lines)
 
 
-def no_terminal_problems(layers, presets: list[str], answers: list[Path], sets: list[str], out_dir: Path):
+def no_terminal_problems(layers, presets: list[str], answers: list[Path], sets: list[str], out_dir: Path,
+                         project: Path | None = None):
     """Without a terminal: which required keys are missing, and the `generate` command that passes them."""
     from generator.errors import Problem
     from generator.model.fields import Builder
@@ -126,6 +127,8 @@ def no_terminal_problems(layers, presets: list[str], answers: list[Path], sets: 
         argv += ["--set", item]
     for p in missing:
         argv += ["--set", f"{p.path}=..."]
+    if project is not None:
+        argv += ["--project", str(project)]
     argv += ["--output", str(out_dir)]
     what = "the missing keys below" if missing else "nothing is missing"
     how = f"no terminal to ask in (or --no-input), so nothing is asked; {what}: run {shlex.join(argv)}"
