@@ -168,7 +168,7 @@ def test_vm_systemd_unit_serves_as_its_user_with_the_credential(tmp_path, contai
         assert f"user={name}" in credential
         assert f"credentials_directory=/run/credentials/{unit}" in credential
         assert SECRET_VALUE in credential
-        assert f"last_config_file=/run/credentials/{unit}/secrets.toml" in credential
+        assert f"first_config_file=/run/credentials/{unit}/secrets.toml" in credential  # the first file listed wins
         assert f"keystore=/run/credentials/{unit}/keystore.p12 aliases=[listener]" in credential, credential
 
         java_lines = [line for line in journal(container, unit).splitlines() if " java[" in line]
