@@ -169,8 +169,8 @@ NEGATIVE = {
                                                "myorg/orders declares no configurable 'poolSize' (searched "
                                                f"{FIXTURES / 'orders/main.bal'}), so the runtime would stop at start on an "
                                                f"unused value; module db declares it ({FIXTURES / 'orders/modules/db/db.bal'}:2), "
-                                               "but hardgen writes only the root module's table: list db.poolSize in "
-                                               "config.external and supply it another way"),
+                                               "but hardgen writes only the root module's table: set it another way "
+                                               "(e.g. BAL_CONFIG_VAR_MYORG_ORDERS_DB_POOLSIZE)"),
     "an external name the program does not declare": ("orders", ("config.external=[db.pool]",),
                                                       "--set: config.external[0]: 'db.pool': module myorg/orders.db declares no "
                                                       f"configurable 'pool' (searched {FIXTURES / 'orders/modules/db/db.bal'})"),
@@ -193,6 +193,21 @@ def test_the_keystore_keys_of_a_program_without_them_say_how_to_leave_them_out(t
     lines = done.stderr.splitlines()
     assert len(lines) == 2 and all(line.endswith("if the listener serves plain HTTP, set service.tls=false; if the program "
                                                  "configures TLS itself, set service.keystore_path_key=null") for line in lines)
+
+
+def test_a_default_that_does_not_fit_the_program_is_named_as_the_default(tmp_path):
+    package = tmp_path / "greeter"
+    shutil.copytree(FIXTURES / "greeter", package)
+    main = package / "main.bal"
+    main.write_text(main.read_text().replace("int port = 8080", "int listenPort = 8080").replace("(port)", "(listenPort)"))
+    done = generate_project(tmp_path / "deploy", "greeter", "service.tls=false", project=package)
+    assert done.returncode == 2
+    assert done.stderr.startswith("default: config.port_key: Config.toml [acme.greeter] port: module acme/greeter declares "
+                                  "no configurable 'port'")
+    assert "set config.port_key to the configurable that holds the listener port" in done.stderr
+    fixed = generate_project(tmp_path / "deploy", "greeter", "service.tls=false", "config.port_key=listenPort", project=package)
+    assert fixed.returncode == 0, fixed.stderr
+    assert "  port: 8080\n" in (tmp_path / "deploy/.hardgen/answers.yaml").read_text()  # derived from listenPort's default
 
 
 # --- where the project comes from ------------------------------------------------------------

@@ -56,7 +56,9 @@ RUNTIME_CONFIGURABLES: dict[tuple[str, str], dict[str, str]] = {
 _FILES = {CONFIG: "Config.toml", SECRETS: "the secrets template"}
 _KEYSTORE_HINT = ("; if the listener serves plain HTTP, set service.tls=false; if the program configures TLS itself, "
                   "set service.keystore_path_key=null")
-_KEYSTORE_HINTS = {"service.keystore_path_key": _KEYSTORE_HINT, "service.keystore_passphrase_key": _KEYSTORE_HINT}
+_KEYSTORE_HINTS = {"service.keystore_path_key": _KEYSTORE_HINT, "service.keystore_passphrase_key": _KEYSTORE_HINT,
+                   "config.port_key": ("; set config.port_key to the configurable that holds the listener port, or to null "
+                                       "to leave the port to the program (then service.port must be the port it listens on)")}
 
 
 def contract_problems(model: ResolvedIntegration, project: BallerinaProject, origin: Callable[[str], str]) -> list[Problem]:
@@ -126,7 +128,7 @@ def _declared_elsewhere(project: BallerinaProject, name: str) -> str:
     if other is None:
         return ""
     return (f"; module {other.module} declares it ({project.path(other.file)}:{other.line}), but hardgen writes only "
-            f"the root module's table: list {other.module}.{name} in config.external and supply it another way")
+            f"the root module's table: set it another way (e.g. BAL_CONFIG_VAR_{_env_name(project, other)})")
 
 
 def _runtime_module_missing(project: BallerinaProject, table: tuple[str, str]) -> str:

@@ -41,13 +41,23 @@ def validate(layers: Layers, project: ProjectContext | None = None) -> Integrati
         raise UserError(builder.problems)
     found = problems(model, layers.origin)
     if project is not None and not found:
+        from generator import keypath
         from generator.model.project import project_problems
 
-        found, _warnings = project_problems(model, project.project, project.derived, layers.origin, project.label)
+        def origin(path: str) -> str:
+            """Who set `path` (or its nearest set parent); "default" when nobody did."""
+            probe = path
+            while probe:
+                if probe in layers.origins:
+                    return layers.origins[probe]
+                probe = keypath.parent(probe)
+            return "default"
+
+        found, _warnings = project_problems(model, project.project, project.derived, origin, project.label)
         if not found:
             from generator.render.contract import contract_problems
 
-            found = contract_problems(resolve(model), project.project, layers.origin)
+            found = contract_problems(resolve(model), project.project, origin)
     if found:
         raise UserError(found)
     return model

@@ -16,6 +16,19 @@ from typing import Any
 from generator.inputs.load import Layers, load_preset, parse_set, read_yaml
 
 
+def _make_room(into: dict, derived: Mapping[str, Any]) -> None:
+    """Create the mappings the derived answers go into, so only their leaves are the project's.
+
+    Layers record the origin of a mapping they create; a key nobody set then takes that origin, and a problem
+    with `config.port_key` (a default) would name Ballerina.toml, which never said anything about it.
+    """
+    for key, value in derived.items():
+        if isinstance(value, Mapping):
+            inner = into.setdefault(key, {})
+            if isinstance(inner, dict):
+                _make_room(inner, value)
+
+
 class _Recorded:
     """Stands in for `Layers` while presets load: keeps each layer to replay in order."""
 
@@ -43,7 +56,9 @@ def load_with_project(presets: list[str], answers: list[Path], sets: list[str],
     layers = Layers()
     for data, source in recorded.applied:
         layers.apply(data, source)
-    layers.apply(derive(scratch.data), label)
+    derived = derive(scratch.data)
+    _make_room(layers.data, derived)
+    layers.apply(derived, label)
     for data, source in given:
         layers.apply(data, source)
     return layers
