@@ -172,6 +172,16 @@ def test_generated_sources_belong_to_their_module(tmp_path):
         ("extra", "generatedSub", "generated/extra/x.bal")]
 
 
+def test_a_source_with_a_byte_order_mark_is_read_like_any_other(tmp_path):
+    project_dir = tmp_path / "p"
+    shutil.copytree(FIXTURES / "greeter", project_dir)
+    main = project_dir / "main.bal"
+    main.write_bytes(b"\xef\xbb\xbf" + main.read_bytes())
+    project = read_project(project_dir)
+    assert [c.name for c in project.configurables()] == ["port", "greeting"]
+    assert [i.module for _file, i in project.module("").imports] == ["http", "log"]
+
+
 def test_types_resolve_through_type_definitions_enums_and_submodule_imports():
     project = read_project(FIXTURES / "inventory")
     root = project.module("")

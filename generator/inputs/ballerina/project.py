@@ -275,7 +275,7 @@ def _module(root: Path, name: str, files: list[Path], problems: list[Problem]) -
         rels.append(rel)
         where = str(path)
         try:
-            text = _bytes(path).decode("utf-8")
+            text = _bytes(path).decode("utf-8").removeprefix("\ufeff")  # a byte order mark is not an identifier
         except UnicodeDecodeError:
             problems.append(Problem(where, "", "is not UTF-8 text"))
             continue
