@@ -292,3 +292,15 @@ def test_a_loosened_mode_on_the_secrets_template_is_drift_and_is_restored(projec
     assert check.returncode == 1 and "mode of deploy/config/secrets.template.toml would be restored" in check.stdout
     assert regenerate(hardgen, tmp_path, OUT).returncode == 0
     assert stat.S_IMODE(template.stat().st_mode) == 0o600
+
+
+def test_a_vm_output_of_0_1_0_with_the_security_manager_loses_its_policy_and_flags_on_upgrade(hardgen, tmp_path):
+    out = from_release_0_1_0("vm-systemd-sm-17", tmp_path)
+    assert (out / "systemd/security.policy").is_file()
+    done = regenerate(hardgen, tmp_path, OUT, "--set", "jvm.security_manager=false")
+    assert done.returncode == 0, done.stderr
+    assert not (out / "systemd/security.policy").exists()
+    options = (out / "systemd/java.options").read_text()
+    assert "-Djava.security" not in options and "-XX:MaxRAM=1073741824\n" in options
+    assert "Security Manager off" in done.stdout and "systemd/security.policy: removed" in done.stdout
+    assert regenerate(hardgen, tmp_path, OUT, "--check").returncode == 0

@@ -7,6 +7,7 @@ privileged port, the Security Manager on JDK 17).
 
 from __future__ import annotations
 
+import os
 import re
 import stat
 import subprocess
@@ -179,6 +180,21 @@ def test_install_sh_is_an_executable_script_that_parses(rendered, shell):
     assert stat.S_IMODE(script.stat().st_mode) == 0o755
     proc = subprocess.run([shell, "-n", str(script)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_install_sh_checks_everything_before_it_changes_anything(rendered, tmp_path):
+    """Run for real (as root) without the jar: it must stop at its checks, before the first file lands in /etc.
+
+    The full install runs in a booted systemd (tests/test_systemd_e2e.py); this shows the order of its checks.
+    """
+    folder, _ = rendered["secrets-cidr-peers"]
+    if os.geteuid() != 0:
+        pytest.skip("install.sh refuses to run as a normal user before anything else")
+    landed = [Path("/etc/sysusers.d/demo.conf"), Path("/etc/tmpfiles.d/demo.conf"), Path("/etc/systemd/system/demo.service"), Path("/opt/demo")]
+    assert not any(p.exists() for p in landed), "a previous run installed demo on this host"
+    proc = subprocess.run(["bash", str(folder / "install.sh")], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0 and "no jar at" in proc.stderr, proc.stderr
+    assert not any(p.exists() for p in landed)
 
 
 def test_install_sh_help_explains_its_arguments(rendered):

@@ -112,7 +112,7 @@ class Kubernetes:
     replicas: int = field("Number of pods", 2, check=lambda v: None if 1 <= v <= 100 else "is not a replica count (1-100)", minimum=1, maximum=100)
     resources: Resources = field("Requests and limits for the container", factory=Resources, advanced=True)
     create_namespace: bool = field("Write a Namespace that enforces the restricted Pod Security Standard", True, advanced=True)
-    default_deny: bool = field("Write a namespace-wide default-deny NetworkPolicy", True, advanced=True)
+    default_deny: bool = field("Write a default-deny NetworkPolicy (<name>-default-deny): namespace-wide when hardgen creates the namespace, else for this integration's pods", True, advanced=True)
     external_secrets: bool = field("Write an ExternalSecret (External Secrets Operator) instead of Secret instructions", False, advanced=True)
     external_store: str | None = field("Name of the External Secrets Operator store that holds the values (with external_secrets)", None, check=checks.dns_label(63), advanced=True)
     external_store_kind: Literal["SecretStore", "ClusterSecretStore"] = field("Kind of that store", "SecretStore", advanced=True)

@@ -140,7 +140,7 @@ def security_manager_withdrawn(value: bool) -> str | None:
         return None
     return ("is withdrawn: the Java Security Manager is deprecated (JEP 411) and refused by JDK 24+ (JEP 486), and no policy "
             "that lets the Ballerina runtime listen, connect, load its TLS library and log can be verified here; the container "
-            "and systemd sandbox confine the JVM instead. Set jvm.security_manager=false (a generated jvm/security.policy is then removed)")
+            "and systemd sandbox confine the JVM instead. Set jvm.security_manager=false (a generated security.policy is then removed)")
 
 
 def looks_like_secret_value(text: str) -> bool:

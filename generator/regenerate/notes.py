@@ -30,7 +30,7 @@ def reasons(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     out = []
     if keypath.get(old, "jvm.security_manager") and not keypath.get(new, "jvm.security_manager"):
         out.append("Security Manager off (withdrawn in hardgen 0.2.0: JEP 411/486): -Djava.security.manager and -Djava.security.policy leave "
-                   "jvm/java.options, and jvm/security.policy is no longer generated (removed if you had not edited it)")
+                   "java.options, and security.policy is no longer generated (removed if you had not edited it)")
     if keypath.get(old, "jdk") != keypath.get(new, "jdk") and not keypath.get(new, "image.base"):
         out.append(f"JDK {keypath.get(old, 'jdk')} -> {keypath.get(new, 'jdk')}: the base image follows (eclipse-temurin:{keypath.get(new, 'jdk')}-jre-noble)")
     return out
@@ -41,7 +41,7 @@ def fix_hints(problems: list[Problem], sets: list[str], answers_label: str) -> l
     out = []
     if any(p.path == "jvm.security_manager" for p in problems) and "jvm.security_manager=false" not in sets:
         out.append(Problem("--set", "jvm.security_manager", f"the answers in {answers_label} enable the Security Manager, which hardgen no longer generates; "
-                           "regenerate with --set jvm.security_manager=false (jvm/security.policy is then removed)"))
+                           "regenerate with --set jvm.security_manager=false (its security.policy file is then removed)"))
     if problems:
         out.append(Problem(answers_label, "", "nothing regenerated in this folder; fix the answers above with --set KEY=VALUE (or edit this file) and run again"))
     return out

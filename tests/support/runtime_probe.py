@@ -323,6 +323,25 @@ def parse_client_output(stdout: str) -> dict:
     return json.loads(lines[-1])
 
 
+def wildcard(host: str) -> bool:
+    return host in ("0.0.0.0", "[::]", "::", "*")
+
+
+def socket_set(sockets: list[str]) -> set[str]:
+    """The probe's listening sockets with either wildcard ('0.0.0.0', '[::]': Java binds Ballerina's default host
+    "0.0.0.0" as IPv6 '::' where the namespace has IPv6, as IPv4 where it has not) written as '*:PORT'."""
+    out = set()
+    for socket in sockets:
+        host, _, port = socket.rpartition(":")
+        out.add(f"*:{port}" if wildcard(host) else socket)
+    return out
+
+
+def listening(host: str, port: int) -> str:
+    """The socket_set() entry a listener on host:port shows as."""
+    return f"*:{port}" if wildcard(host) else f"{host}:{port}"
+
+
 def report_from_stdout(stdout: str) -> dict | None:
     """The report RuntimeProbe prints once when it has started (None if it never got that far)."""
     for line in stdout.splitlines():

@@ -80,8 +80,10 @@ DOCKER_TMPFS_DEFAULTS = ("rw", "noexec", "nosuid", "nodev")
 _OPPOSITES = {"ro": "rw", "exec": "noexec", "suid": "nosuid", "dev": "nodev", "atime": "noatime",
               "diratime": "nodiratime", "relatime": "norelatime", "strictatime": "nostrictatime", "sync": "async"}
 _OPPOSITES.update({v: k for k, v in list(_OPPOSITES.items())})
-#: Commands the Dockerfile header may give to prepare the files `docker run -v` mounts (run as root, no shell).
-PREPARATION_COMMANDS = ("chown", "chgrp", "chmod", "install", "setfacl", "cp")
+#: Commands the Dockerfile header may give to prepare the files `docker run -v` mounts (run as root, no shell;
+#: `a && b` is two commands, a leading `sudo` is dropped). Copies (`cp`) are left out: the header's copy of the
+#: template would undo the filling, which no command expresses.
+PREPARATION_COMMANDS = ("chown", "chgrp", "chmod", "install", "setfacl")
 #: kubelet SetVolumeOwnership (kubernetes/kubernetes pkg/volume/volume_linux.go): with fsGroup, every file of the
 #: volume gets group fsGroup and mode |= 0440 (read-only volumes: secret, configMap, projected) or |= 0660.
 KUBELET_RO_MASK, KUBELET_RW_MASK = 0o440, 0o660
@@ -694,15 +696,15 @@ def run(spec: Spec, folder: Path, *, client: bool = True, agent: bool = True, st
     work.mkdir(parents=True)
     out, err, setup = folder / "stdout.txt", folder / "stderr.txt", folder / "setup.log"
     cgroup = _memory_cgroup_parent() / name
-    cgroup.mkdir()
-    if spec.memory_limit is not None:
-        (cgroup / "memory.limit_in_bytes").write_text(str(spec.memory_limit))
     script = folder / f"{name}.sh"
-    script.write_text(_script(spec, work, cgroup, setup))
     proc: subprocess.Popen | None = None
     pid1: int | None = None
     report = client_result = agent_status = None
     try:
+        cgroup.mkdir()
+        if spec.memory_limit is not None:
+            (cgroup / "memory.limit_in_bytes").write_text(str(spec.memory_limit))
+        script.write_text(_script(spec, work, cgroup, setup))
         with out.open("wb") as stdout, err.open("wb") as stderr:
             proc = subprocess.Popen(
                 ["unshare", "--mount", "--propagation", "private", "--pid", "--fork", "--kill-child=SIGKILL",

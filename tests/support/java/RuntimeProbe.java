@@ -121,8 +121,11 @@ public final class RuntimeProbe {
                     @Override
                     public void configure(HttpsParameters params) {
                         SSLParameters p = getSSLContext().getDefaultSSLParameters();
-                        // TLS 1.2 and 1.3 only: what Ballerina's listener negotiates by default (netty's OpenSSL
-                        // provider, research section 5) and what the fixtures' listeners declare.
+                        // TLS 1.2 and 1.3 only. module-ballerina-http (ballerina/http_service_endpoint.bal):
+                        // ListenerSecureSocket.protocol is optional; when set, SSLHandlerFactory applies its versions
+                        // with sslContextBuilder.protocols(...); when not (the fixtures' listeners), netty's OpenSSL
+                        // provider uses its own defaults, TLSv1.2 and TLSv1.3 in the netty Ballerina ships (research
+                        // notes section 5; netty's default is not quoted there, so this is the one assumption here).
                         p.setProtocols(new String[] {"TLSv1.2", "TLSv1.3"});
                         params.setSSLParameters(p);
                     }
