@@ -241,7 +241,7 @@ def settle(folder: Path, label: str, mode: str) -> None:
                     continue  # a live run's stage (a fresh folder being made in this one)
                 raise
             journal = stage / JOURNAL
-            committed = os.path.lexists(journal)
+            committed = _exists(journal)
             if mode == "check":
                 if committed and not _finished(folder, stage, _read_journal(folder, stage, label)):
                     raise UserError(Problem(label, "", f"a write by an earlier hardgen run was interrupted ({stage.name} holds its journal); "
@@ -290,15 +290,27 @@ def _read_journal(folder: Path, stage: Path, label: str) -> _Journal:
         why = _journal_path_problem(rel)
         if why:
             raise refuse(f"{shown_path(rel)} {why}")
-    walkers = Walker(folder, where), Walker(stage / "new", where), Walker(stage / "old", where)
-    for _kind, rel in out:
-        for w in walkers:
-            st = w.stat(rel)
-            if st is not None and w is not walkers[0] and not stat.S_ISREG(st.st_mode):
-                raise refuse(f"{shown_path(rel)} is staged as something else than a file")
+    walker = Walker(folder, where)
+    for i, (_kind, rel) in enumerate(out):
+        walker.stat(rel)  # no symbolic link on the way
+        for staged in _staged(stage, i):
+            try:
+                st = os.lstat(staged)
+            except FileNotFoundError:
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                raise refuse(f"{staged.relative_to(stage)} is staged as something else than a file")
     for rel in mkdirs:
-        walkers[0].stat(rel)
+        walker.stat(rel)
     return _Journal(out, list(mkdirs))
+
+
+def _staged(stage: Path, step: int) -> tuple[Path, Path]:
+    """Where step `step` keeps the file it replaces or removes (`old`), and the new one until it is moved in (`new`).
+
+    Named by the step's number, not its path: no folders to make in the stage, and nothing in it a path could escape.
+    """
+    return stage / "old" / str(step), stage / "new" / str(step)
 
 
 def _journal_path_problem(rel: object) -> str | None:
@@ -318,12 +330,23 @@ def _write_journal(stage: Path, journal: _Journal) -> None:
 
 def _finished(folder: Path, stage: Path, journal: _Journal) -> bool:
     """Every step of the journal was taken (the run died cleaning up): nothing is pending."""
-    for kind, rel in journal.steps:
-        if kind == "put" and os.path.lexists(stage / "new" / rel):
+    for i, (kind, rel) in enumerate(journal.steps):
+        if kind == "put" and _exists(_staged(stage, i)[1]):
             return False
-        if kind == "remove" and os.path.lexists(folder / rel):
+        if kind == "remove" and _exists(folder / rel):
             return False
     return True
+
+
+def _exists(path: Path) -> bool:
+    """`os.path.lexists`, except that an error other than "not there" is raised, not taken for "not there"."""
+    try:
+        os.lstat(path)
+        return True
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return False
+        raise
 
 
 def _forward(folder: Path, stage: Path, journal: _Journal) -> None:
@@ -334,35 +357,41 @@ def _forward(folder: Path, stage: Path, journal: _Journal) -> None:
         except FileExistsError:
             if not (folder / rel).is_dir() or (folder / rel).is_symlink():
                 raise NotADirectoryError(errno.ENOTDIR, "is not a folder", str(folder / rel)) from None
-    for kind, rel in journal.steps:
-        dest, old, new = folder / rel, stage / "old" / rel, stage / "new" / rel
-        if os.path.lexists(dest) and not os.path.lexists(old):
-            if stat.S_ISDIR(os.lstat(dest).st_mode):
-                raise IsADirectoryError(errno.EISDIR, "is a folder where hardgen writes a file", str(dest))
-            if kind == "put":
+    for i, (kind, rel) in enumerate(journal.steps):
+        dest, (old, new) = folder / rel, _staged(stage, i)
+        if kind == "put":
+            if not _exists(new):
+                continue  # taken
+            if _exists(dest) and not _exists(old):
+                _refuse_folder(dest)
                 try:
                     os.link(dest, old, follow_symlinks=False)  # the name never goes missing
                 except OSError:
                     os.rename(dest, old)
-            else:
-                os.rename(dest, old)
-        if kind == "put" and os.path.lexists(new):
             os.replace(new, dest)
+        elif _exists(dest) and not _exists(old):
+            _refuse_folder(dest)
+            os.rename(dest, old)
     for kind, rel in journal.steps:  # folders left empty by removals go too
         if kind == "remove":
             _prune_empty(folder, (folder / rel).parent)
 
 
+def _refuse_folder(dest: Path) -> None:
+    if stat.S_ISDIR(os.lstat(dest).st_mode):
+        raise IsADirectoryError(errno.EISDIR, "is a folder where hardgen writes a file", str(dest))
+
+
 def _backward(folder: Path, stage: Path, journal: _Journal) -> None:
     """Undo every step taken, last first: the new file goes back to the stage, the old one back into place."""
-    for kind, rel in reversed(journal.steps):
-        dest, old, new = folder / rel, stage / "old" / rel, stage / "new" / rel
-        if kind == "put" and not os.path.lexists(new) and os.path.lexists(dest):
-            os.rename(dest, new)
-        if os.path.lexists(old):
+    for i, (kind, rel) in reversed(list(enumerate(journal.steps))):
+        dest, (old, new) = folder / rel, _staged(stage, i)
+        if kind == "put" and not _exists(new) and _exists(dest):
+            os.rename(dest, new)  # it was taken: the new file goes back
+        if _exists(old) and not _exists(dest):  # (a put not taken yet left `dest` in place, `old` a second name of it)
             if not dest.parent.is_dir():
                 os.makedirs(dest.parent, 0o755, exist_ok=True)
-            os.replace(old, dest)
+            os.rename(old, dest)
     for rel in reversed(journal.mkdirs):
         with contextlib.suppress(OSError):
             os.rmdir(folder / rel)
@@ -534,7 +563,6 @@ def _apply_journaled(out_dir: Path, changes: Desired, remove: list[str], label: 
     walker = Walker(out_dir, label)
     steps: list[tuple[str, str]] = []
     mkdirs: list[str] = []
-    present: set[str] = set()
     for kind, rel in sorted([*(("put", r) for r in changes), *(("remove", r) for r in remove)], key=lambda s: _order(s[1])):
         st = walker.stat(rel)
         if kind == "remove":
@@ -547,8 +575,6 @@ def _apply_journaled(out_dir: Path, changes: Desired, remove: list[str], label: 
                 if walker.stat(rel[:cut]) is None and rel[:cut] not in mkdirs:
                     mkdirs.append(rel[:cut])
                 cut = rel.find("/", cut + 1)
-        if st is not None:
-            present.add(rel)
         steps.append((kind, rel))
     if not steps:
         return
@@ -556,15 +582,12 @@ def _apply_journaled(out_dir: Path, changes: Desired, remove: list[str], label: 
     stage, fd = _stage_in(out_dir)
     committed = False
     try:
-        made: set[Path] = {stage}
-        for kind, rel in steps:
+        os.mkdir(stage / "old", 0o700)
+        os.mkdir(stage / "new", 0o700)
+        for i, (kind, rel) in enumerate(steps):
             if kind == "put":
                 content, mode = changes[rel]
-                path = stage / "new" / rel
-                _make_parents(path.parent, made)
-                _write_new(path, content, mode)
-            if rel in present:
-                _make_parents((stage / "old" / rel).parent, made)
+                _write_new(_staged(stage, i)[1], content, mode)
         _write_journal(stage, journal)
         committed = True
         _forward(out_dir, stage, journal)
