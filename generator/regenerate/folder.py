@@ -19,6 +19,8 @@ from generator.regenerate.outcomes import Action, Mode
 
 #: Folder exit codes from least to most important: the command returns the worst one.
 SEVERITY = (ExitCode.OK, ExitCode.DRIFT, ExitCode.CONFLICT, ExitCode.USAGE)
+#: Conflicts listed per file; a hostile file can have tens of thousands, and a CI log is read by people.
+MAX_CONFLICTS_SHOWN = 20
 
 
 @dataclass
@@ -178,13 +180,17 @@ def _describe(report: FolderReport, rec, mode: Mode) -> None:
         where = f"{folder}/{o.path}"
         if o.action.needs_the_user:
             verb = "would keep" if mode is not Mode.WRITE else "kept"
-            for c in o.conflicts:
+            for c in o.conflicts[:MAX_CONFLICTS_SHOWN]:
                 report.problems.append(f"{where}: conflict at {c}")
+            if len(o.conflicts) > MAX_CONFLICTS_SHOWN:
+                report.problems.append(f"{where}: and {len(o.conflicts) - MAX_CONFLICTS_SHOWN} more conflicts (the proposal has them all)")
             report.problems.append(f"{where}: your file is {verb} as it is; the proposal {'would go' if mode is not Mode.WRITE else 'is'} in {o.path}.hardgen-new "
                                    "(take it with mv, or edit your file to agree, then run regenerate again)")
         elif mode is Mode.DRY_RUN or o.action not in (Action.CREATED, Action.UPDATED):
-            for c in o.conflicts:  # only with --force: the new render was taken
+            for c in o.conflicts[:MAX_CONFLICTS_SHOWN]:  # only with --force: the new render was taken
                 report.details.append(f"{where}: --force took the new render at {c}")
+            if len(o.conflicts) > MAX_CONFLICTS_SHOWN:
+                report.details.append(f"{where}: --force took the new render at {len(o.conflicts) - MAX_CONFLICTS_SHOWN} more places")
             report.details.append(f"{where}: {'would be ' if mode is not Mode.WRITE and not o.action.leaves_the_file else ''}{_WORDS[o.action]}")
         if mode is Mode.CHECK and not (o.action.leaves_the_file or o.action.needs_the_user):
             report.diff += _unified(folder, o)
