@@ -99,6 +99,15 @@ def test_generate_over_a_folder_with_a_hostile_state_refuses_too(project, hardge
     assert tree(out) == before and (tmp_path / "secret.txt").read_text() == SECRET
 
 
+def test_a_state_path_that_looks_like_a_token_is_not_echoed(project, hardgen, tmp_path):
+    out = project()
+    token = "ghp_" + "Zq8fK2mX9vL4tR7wB1nC6yH3jD5sA0pE"
+    edit_state(out, lambda s: s["files"].__setitem__(f"../{token}", {"mode": "0644"}))
+    r = hardgen("regenerate", OUT, "--check", cwd=tmp_path)
+    one_line_refusal(r, "state.json", "looks like a token")
+    assert token not in r.stderr and token[4:20] not in r.stderr
+
+
 @pytest.mark.parametrize("mode", ["--check", "--dry-run", None])
 def test_a_pair_of_symlinks_in_the_folder_and_in_base_is_never_read_through(project, hardgen, tmp_path, mode):
     """`deploy/leak -> /outside` and `.hardgen/base/leak -> /outside` with `leak/secret.txt` in state.json: both sides
