@@ -416,3 +416,33 @@ def test_a_live_stage_of_another_run_is_never_removed(tmp_path):
         os.close(fd)
     assert run("generate", *NAME, "-o", "out/other", cwd=tmp_path).returncode == 0
     assert not live.exists() and debris(tmp_path) == []
+
+
+@pytest.mark.parametrize("journal", [
+    b"not json",
+    b'{"hardgen_journal": 1, "steps": [["put", "../../etc/passwd"]], "mkdirs": []}',
+    b'{"hardgen_journal": 1, "steps": [["put", "/etc/passwd"]], "mkdirs": []}',
+    b'{"hardgen_journal": 1, "steps": [["chmod", "Dockerfile"]], "mkdirs": []}',
+    b'{"hardgen_journal": 1, "steps": [["put", "Dockerfile"]], "mkdirs": ["../x"]}',
+    b'{"hardgen_journal": 99, "steps": [], "mkdirs": []}',
+    b'{"hardgen_journal": 1, "steps": [["remove", "Dockerfile"]], "mkdirs": []}',  # with new/ a link out of the folder
+], ids=["not json", "dotdot", "absolute", "unknown step", "mkdir outside", "newer version", "linked stage"])
+def test_a_journal_that_hardgen_did_not_write_is_refused_not_followed(versions, tmp_path, journal):
+    """A stage with a journal is read back like state.json: a pull request could commit one."""
+    from tests.support.hardgen import run
+
+    out = prepare("generate", versions, tmp_path / "w")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "0").write_text("not the folder's\n")
+    stage = out / ".hardgen-stage-abcd1234"
+    stage.mkdir()
+    (stage / "journal").write_bytes(journal)
+    if b"remove" in journal:
+        os.symlink(outside, stage / "new")
+    before = tree(out)
+    for args in (("regenerate", "out", "--check"), ("regenerate", "out"), command("generate")):
+        r = run(*args, cwd=out.parent)
+        assert r.returncode == 2 and "journal" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+        assert "Traceback" not in r.stderr
+    assert tree(out) == before and (outside / "0").read_text() == "not the folder's\n"

@@ -290,6 +290,12 @@ def _read_journal(folder: Path, stage: Path, label: str) -> _Journal:
         why = _journal_path_problem(rel)
         if why:
             raise refuse(f"{shown_path(rel)} {why}")
+    for sub in ("new", "old"):  # a link here would make the steps move files from elsewhere into the folder
+        try:
+            if not stat.S_ISDIR(os.lstat(stage / sub).st_mode):
+                raise refuse(f"{sub} is not a folder")
+        except FileNotFoundError:
+            pass
     walker = Walker(folder, where)
     for i, (_kind, rel) in enumerate(out):
         walker.stat(rel)  # no symbolic link on the way
