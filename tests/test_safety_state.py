@@ -106,6 +106,10 @@ def test_a_state_path_that_looks_like_a_token_is_not_echoed(project, hardgen, tm
     r = hardgen("regenerate", OUT, "--check", cwd=tmp_path)
     one_line_refusal(r, "state.json", "looks like a token")
     assert token not in r.stderr and token[4:20] not in r.stderr
+    edit_state(out, lambda s: (s["files"].pop(f"../{token}"), s["files"].__setitem__("Dockerfile", {"mode": token})))
+    r = hardgen("regenerate", OUT, "--check", cwd=tmp_path)
+    one_line_refusal(r, "state.json", "files.Dockerfile.mode", "is not a mode hardgen writes")
+    assert token[4:20] not in r.stderr
 
 
 @pytest.mark.parametrize("mode", ["--check", "--dry-run", None])

@@ -223,11 +223,12 @@ def _files(raw: object) -> dict[str, FileRecord]:
             why = f"ends in {PROPOSAL_SUFFIX}, the name of a conflict's proposal, never of a generated file"
         if why:
             raise _Refused("files", f"{shown_path(rel)} {why}")
+        where = f"files.{rel}" if not _looks_random(rel) else "files"
         if not isinstance(entry, dict) or set(entry) != {"mode"}:
-            raise _Refused(f"files.{rel}", "must be an object with the one key \"mode\"")
+            raise _Refused(where, "must be an object with the one key \"mode\"")
         mode = entry["mode"]
         if not isinstance(mode, str) or not _MODE.fullmatch(mode) or not _sane_mode(int(mode, 8)):
-            raise _Refused(f"files.{rel}.mode", f"{show(mode) if isinstance(mode, str) else _kind(mode)} is not a mode hardgen writes "
+            raise _Refused(f"{where}.mode", f"{shown_path(mode)} is not a mode hardgen writes "
                            "(an octal string such as \"0644\": owner read and write, no write for others, no setuid, setgid or sticky bit)")
         out[rel] = FileRecord(int(mode, 8))
     return out
@@ -250,7 +251,7 @@ def _proposals(raw: object) -> dict[str, str]:
         if why:
             raise _Refused("proposals", f"{shown_path(rel)} {why}")
         if not isinstance(value, str) or not _DIGEST.fullmatch(value):
-            raise _Refused(f"proposals.{rel}", "must be sha256: and 64 lower-case hex digits")
+            raise _Refused("proposals" if _looks_random(rel) else f"proposals.{rel}", "must be sha256: and 64 lower-case hex digits")
         out[rel] = value
     return out
 
