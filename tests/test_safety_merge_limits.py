@@ -290,3 +290,12 @@ def test_thousands_of_conflicts_are_summarised_not_listed(tmp_path, hardgen):
     assert r.returncode == 3
     shown = [line for line in r.stderr.splitlines() if ": conflict at " in line]
     assert len(shown) == 20 and f"{OUT}/{rel}: and 2980 more conflicts (the proposal has them all)" in r.stderr
+
+
+def test_a_line_conflict_is_shown_on_one_short_line():
+    """A clash of the line engine can span a whole file: it is shown like a value of the structured engines (60 characters)."""
+    base = b"FROM a\nEXPOSE 1\n"
+    ours = b"FROM a\n" + b"RUN " + b"x" * 10_000 + b"\n" * 50
+    theirs = b"FROM a\nEXPOSE 2\n"
+    merged = three_way("Dockerfile", base, ours, theirs)
+    assert merged.conflicts and all(len(str(c)) < 200 and "\n" not in str(c) for c in merged.conflicts)

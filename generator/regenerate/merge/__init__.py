@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
+from generator.errors import show
 from generator.regenerate.merge.tree import Conflict
 
 ENGINES = {".yaml": "yaml", ".yml": "yaml", ".toml": "toml"}
@@ -60,4 +61,5 @@ def three_way(path: str, base: bytes, ours: bytes, theirs: bytes) -> Merged:
     from generator.regenerate.merge.lines import merge_text
 
     text, clashes = merge_text(*texts)
-    return Merged(text.encode("utf-8"), [Conflict(w, repr(o), repr(t)) for w, o, t in clashes], "lines")
+    # Shown as the structured engines show values: quoted, on one line, at most 60 characters (a clash can be a whole file).
+    return Merged(text.encode("utf-8"), [Conflict(w, show(o), show(t)) for w, o, t in clashes], "lines")
