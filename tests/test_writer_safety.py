@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+from pathlib import Path
 
 from tests.support.hardgen import tree
 
@@ -64,9 +66,38 @@ def test_files_no_longer_generated_are_removed_when_untouched(hardgen, tmp_path)
     assert not (tmp_path / "deploy/.hardgen/base/systemd").exists()
 
 
-def test_a_failed_run_leaves_no_staging_folder_behind(hardgen, tmp_path):
-    hardgen(*GEN, "--set", "jdk=25", "--set", "jvm.security_manager=true", "-o", "deploy", cwd=tmp_path)
-    assert list(tmp_path.iterdir()) == []
+def test_a_failed_run_leaves_no_staging_folder_behind(hardgen, tmp_path, monkeypatch):
+    """The writer fails half-way through its renames: the folder is as it was, and no stage is left anywhere.
+
+    (A run refused at validation never reaches the writer; tests/test_safety_writer_faults.py fails every
+    file operation in turn and kills the writer at each.)
+    """
+    assert hardgen(*GEN, "-o", "deploy", cwd=tmp_path).returncode == 0
+    before = tree(tmp_path / "deploy")
+    real_replace, real_rename, calls = os.replace, os.rename, []
+
+    def replace(src, dst, *args, **kwargs):
+        calls.append(dst)
+        if len(calls) == 3:
+            raise OSError(errno.EIO, "the disk gave up", str(dst))
+        return real_replace(src, dst, *args, **kwargs)
+
+    def rename(src, dst, *args, **kwargs):
+        if Path(dst).name == "fresh":
+            raise OSError(errno.EIO, "the disk gave up", str(dst))
+        return real_rename(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(os, "rename", rename)
+    existing = hardgen(*GEN, "--set", "service.port=9444", "--set", "jdk=17", "-o", "deploy", cwd=tmp_path)
+    fresh = hardgen(*GEN, "-o", "fresh", cwd=tmp_path)
+    monkeypatch.undo()
+    assert len(calls) >= 3, "the writer was not reached"
+    assert existing.returncode == 2 and "the disk gave up" in existing.stderr and len(existing.stderr.splitlines()) == 1
+    assert tree(tmp_path / "deploy") == before, "the files renamed before the failure are put back"
+    assert fresh.returncode == 2 and not (tmp_path / "fresh").exists()
+    assert list(tmp_path.rglob(".hardgen-stage-*")) == []
+    assert hardgen("regenerate", "deploy", "--check", cwd=tmp_path).returncode == 0
 
 
 def test_unrelated_files_in_the_output_folder_are_left_alone(hardgen, tmp_path):

@@ -46,14 +46,13 @@ def run(args) -> int:
     if args.batch:
         return run_batch(args)
     from generator.commands import project_folder
-    from generator.output.state import read_state
     from generator.output.writer import write_output
     from generator.render.pipeline import render_inputs
 
     project = project_folder(args)
     rendered = render_inputs(args.preset, [Path(a) for a in args.answers], args.sets, project)
     out_dir: Path = args.output
-    result = write_output(out_dir, rendered.desired, read_state(out_dir), force=args.force)
+    result = write_output(out_dir, rendered.desired, force=args.force)
     for warning in filter(None, [*rendered.plan.warnings, deploy_dir_warning(rendered, out_dir)]):
         print(warning, file=sys.stderr)
     if not args.quiet:
@@ -109,7 +108,7 @@ def run_batch(args) -> int:
     from generator.errors import Problem, UserError
     from generator.inputs.load import Layers, load_preset, parse_set, read_yaml
     from generator.output.state import read_state
-    from generator.output.writer import plan_writes, write_output
+    from generator.output.writer import locked_folder, output_folder, plan_writes, tidy_parent, write_output
     from generator.render.pipeline import render_model, validate
 
     if args.answers:
@@ -122,6 +121,7 @@ def run_batch(args) -> int:
         load_preset(preset, shared)
     sets = [parse_set(item) for item in args.sets]
 
+    root = output_folder(args.output, "--output")
     problems: list[Problem] = []
     jobs = []  # (answers file, output folder, rendered)
     names: dict[str, str] = {}
@@ -143,23 +143,24 @@ def run_batch(args) -> int:
             problems.append(Problem(source, "name", f"{name!r} is also the name in {names[name]}; each integration needs its own output folder"))
             continue
         names[name] = source
-        jobs.append((source, args.output / name, rendered))
+        jobs.append((source, root / name, rendered))
     if problems:
         raise UserError(problems)
 
-    states = {}
     for source, out_dir, rendered in jobs:  # refusals (foreign or edited files) stop the batch before any write
         if out_dir.exists() or out_dir.is_symlink():
-            states[out_dir] = read_state(out_dir)
+            label = f"{out_dir} (from {source})"
             try:
-                plan_writes(out_dir, rendered.desired, states[out_dir], args.force, f"{out_dir} (from {source})")
+                with locked_folder(out_dir, label, write=True):  # a write a killed run left half done is completed first
+                    plan_writes(out_dir, rendered.desired, read_state(out_dir), args.force, label)
             except UserError as exc:
                 problems.extend(exc.problems)
     if problems:
         raise UserError(problems)
 
+    tidy_parent(root, "--output")  # what killed batch runs left beside the folders, once for all of them
     for source, out_dir, rendered in jobs:
-        result = write_output(out_dir, rendered.desired, states.get(out_dir), force=args.force, label=f"{out_dir} (from {source})")
+        result = write_output(out_dir, rendered.desired, force=args.force, label=f"{out_dir} (from {source})", tidy=False)
         for warning in filter(None, [*rendered.plan.warnings, deploy_dir_warning(rendered, out_dir)]):
             print(f"{source}: {warning}", file=sys.stderr)
         if not args.quiet:

@@ -19,6 +19,8 @@ from generator.regenerate.outcomes import Action, Mode
 
 #: Folder exit codes from least to most important: the command returns the worst one.
 SEVERITY = (ExitCode.OK, ExitCode.DRIFT, ExitCode.CONFLICT, ExitCode.USAGE)
+#: Conflicts listed per file; a hostile file can have tens of thousands, and a CI log is read by people.
+MAX_CONFLICTS_SHOWN = 20
 
 
 @dataclass
@@ -50,24 +52,32 @@ _COUNTED = {
 
 
 def in_sync(out_dir: Path, state, answers_raw: bytes) -> bool:
-    """True when a full regeneration is known to change nothing, without rendering (see generator.fingerprint)."""
+    """True when a full regeneration is known to change nothing, without rendering (see generator.fingerprint).
+
+    `state` comes from `read_state`, which refused any of its paths that passes through a symbolic link; files are
+    read without following one at the end either.
+    """
+    import os
+    import stat
+
     from generator.output.fingerprint import render_fingerprint
-    from generator.output.state import read_base
+    from generator.output.state import BASE_DIR, STATE_DIR, Walker, read_file
 
     if not state.fingerprint or state.fingerprint != render_fingerprint(answers_raw):
         return False
+    walker = Walker(out_dir, str(out_dir))
     for rel, record in state.files.items():
-        base = read_base(out_dir, rel)
-        if base is None:
+        base_rel = f"{STATE_DIR}/{BASE_DIR}/{rel}"
+        base_st = walker.stat(base_rel)
+        if base_st is None or not stat.S_ISREG(base_st.st_mode):
             return False
-        path = out_dir / rel
-        if path.is_symlink():
-            return False
-        if not path.exists():
+        st = walker.stat(rel)
+        if st is None:
             continue  # deleted by the user: not recreated without --force
-        if not path.is_file():
+        if not stat.S_ISREG(st.st_mode):
             return False
-        if path.read_bytes() == base and (path.stat().st_mode & 0o7777) != record.mode:
+        if st.st_size == base_st.st_size and (st.st_mode & 0o7777) != record.mode \
+                and read_file(os.path.join(out_dir, rel)) == read_file(os.path.join(out_dir, base_rel)):
             return False  # untouched content, changed mode: regeneration restores the mode
     return True
 
@@ -79,7 +89,11 @@ def _load_model(out_dir: Path, sets: list[str], label: str, project: Path | None
     from generator.regenerate.notes import fix_hints
     from generator.render.pipeline import load_project, validate
 
-    data, notes = migrate(read_yaml(answers_path(out_dir), label), label)
+    try:
+        raw = read_yaml(answers_path(out_dir), label)
+    except RecursionError:  # the YAML reader recurses per level of nesting; no answers file nests that deep
+        raise UserError(Problem(label, "", "is nested too deeply to be an answers file")) from None
+    data, notes = migrate(raw, label)
     context = None
     if project is not None:  # the recorded answers count as given: one that contradicts the project is an error
         layers, context = load_project(project, [], [], sets, first=[(data, label)])
@@ -109,18 +123,36 @@ def regenerate_folder(folder: str, sets: list[str], mode: Mode = Mode.WRITE, *, 
 
 def _regenerate(out_dir: Path, sets: list[str], mode: Mode, force: bool, full: bool, report: FolderReport,
                 project: Path | None = None) -> None:
-    from generator.output.state import STATE_DIR, answers_path, read_state
+    from generator.output.writer import locked_folder, output_folder
+
+    out_dir = output_folder(out_dir, report.folder)
+    if not out_dir.is_dir():
+        raise UserError(Problem(report.folder, "", "is not a folder written by 'hardgen generate' (run that first)"))
+    # One run at a time: a write holds the folder exclusively (and first completes or undoes one a killed run left);
+    # --check and --dry-run hold it shared, and refuse a folder whose write was interrupted instead of judging half of it.
+    with locked_folder(out_dir, report.folder, write=mode is Mode.WRITE):
+        _regenerate_locked(out_dir, sets, mode, force, full, report, project)
+
+
+def _regenerate_locked(out_dir: Path, sets: list[str], mode: Mode, force: bool, full: bool, report: FolderReport,
+                       project: Path | None) -> None:
+    import os
+    import stat
+
+    from generator.output.state import ANSWERS_FILE, MAX_STATE_BYTES, STATE_DIR, Walker, answers_path, read_file, read_state
 
     folder = report.folder
     answers_file = answers_path(out_dir)
     label = str(answers_file)
-    state = read_state(out_dir)
-    if state is None or not answers_file.is_file():
+    state = read_state(out_dir)  # validated, every path in it checked for symbolic links before anything is read
+    found = Walker(out_dir, label).stat(f"{STATE_DIR}/{ANSWERS_FILE}")
+    if state is None or found is None:
         raise UserError(Problem(folder, "", f"has no readable {STATE_DIR}/state.json and {STATE_DIR}/answers.yaml; "
                                 "it was not written by 'hardgen generate' (run that first)"))
-    if answers_file.is_symlink():
-        raise UserError(Problem(label, "", "is a symbolic link; hardgen never reads through one"))
-    if not (sets or force or full or project) and in_sync(out_dir, state, answers_file.read_bytes()):
+    if not stat.S_ISREG(found.st_mode):
+        raise UserError(Problem(label, "", "is not a regular file"))
+    answers_raw = read_file(os.fspath(answers_file), MAX_STATE_BYTES)
+    if not (sets or force or full or project) and in_sync(out_dir, state, answers_raw):
         report.summary = f"{folder}: in sync"
         return
     from generator.model.fields import to_data
@@ -156,13 +188,17 @@ def _describe(report: FolderReport, rec, mode: Mode) -> None:
         where = f"{folder}/{o.path}"
         if o.action.needs_the_user:
             verb = "would keep" if mode is not Mode.WRITE else "kept"
-            for c in o.conflicts:
+            for c in o.conflicts[:MAX_CONFLICTS_SHOWN]:
                 report.problems.append(f"{where}: conflict at {c}")
+            if len(o.conflicts) > MAX_CONFLICTS_SHOWN:
+                report.problems.append(f"{where}: and {len(o.conflicts) - MAX_CONFLICTS_SHOWN} more conflicts (the proposal has them all)")
             report.problems.append(f"{where}: your file is {verb} as it is; the proposal {'would go' if mode is not Mode.WRITE else 'is'} in {o.path}.hardgen-new "
                                    "(take it with mv, or edit your file to agree, then run regenerate again)")
         elif mode is Mode.DRY_RUN or o.action not in (Action.CREATED, Action.UPDATED):
-            for c in o.conflicts:  # only with --force: the new render was taken
+            for c in o.conflicts[:MAX_CONFLICTS_SHOWN]:  # only with --force: the new render was taken
                 report.details.append(f"{where}: --force took the new render at {c}")
+            if len(o.conflicts) > MAX_CONFLICTS_SHOWN:
+                report.details.append(f"{where}: --force took the new render at {len(o.conflicts) - MAX_CONFLICTS_SHOWN} more places")
             report.details.append(f"{where}: {'would be ' if mode is not Mode.WRITE and not o.action.leaves_the_file else ''}{_WORDS[o.action]}")
         if mode is Mode.CHECK and not (o.action.leaves_the_file or o.action.needs_the_user):
             report.diff += _unified(folder, o)

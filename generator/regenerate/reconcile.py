@@ -16,11 +16,19 @@ Three versions of every file meet here: *base* (what hardgen wrote last time,
 - no longer generated -> removed when untouched, otherwise kept, reported and
   forgotten by `.hardgen/` (hardgen no longer owns it).
 
+A proposal is hardgen's only while it is as hardgen wrote it: `state.json` records
+the digest of each one written, and only such a proposal is replaced or removed
+once its conflict is gone. A `FILE.hardgen-new` the user wrote, or edited, is theirs:
+it is never removed, and a conflict that needs its place is refused (exit 2).
+
+Nothing is read through a symbolic link, anywhere on the way (`Walker`).
+
 The `.hardgen/` files are rebuilt from those decisions; the writer applies the lot.
 """
 
 from __future__ import annotations
 
+import os
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,14 +37,23 @@ from pathlib import Path
 from generator import __version__
 from generator.errors import Problem, UserError
 from generator.inputs.migrate import SCHEMA_VERSION
-from generator.output.state import BASE_DIR, STATE_DIR, FileRecord, State, read_base, state_files, state_for
+from generator.output.state import (
+    BASE_DIR,
+    PROPOSAL_SUFFIX,
+    STATE_DIR,
+    FileRecord,
+    State,
+    Walker,
+    digest,
+    read_file,
+    state_files,
+    state_for,
+)
 from generator.output.writer import Desired
 from generator.regenerate.merge import three_way
 from generator.regenerate.merge.tree import Conflict
 from generator.regenerate.outcomes import Action
 from generator.targets.plan import PlannedFile
-
-PROPOSAL_SUFFIX = ".hardgen-new"
 
 
 @dataclass
@@ -62,51 +79,71 @@ class Reconciliation:
         return [o for o in self.outcomes if not o.action.leaves_the_file]
 
 
-def _read(path: Path) -> bytes | None:
-    if path.is_symlink():
-        raise UserError(Problem(str(path), "", "is a symbolic link; hardgen never reads or writes through one"))
-    if not path.exists():
-        return None
-    if not path.is_file():
-        raise UserError(Problem(str(path), "", "is not a regular file"))
-    return path.read_bytes()
+class _Folder:
+    """The output folder as reconcile reads it: lstat-ed once per path, never through a symbolic link."""
 
+    def __init__(self, out_dir: Path, label: str):
+        self.root = out_dir
+        self.walker = Walker(out_dir, label)
 
-def _mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
+    def read(self, rel: str) -> bytes | None:
+        st = self.walker.stat(rel)
+        if st is None:
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            raise UserError(Problem(str(self.root / rel), "", "is not a regular file"))
+        return read_file(os.path.join(self.root, rel))
+
+    def mode(self, rel: str) -> int | None:
+        st = self.walker.stat(rel)
+        return None if st is None else stat.S_IMODE(st.st_mode)
+
+    def base(self, rel: str) -> bytes | None:
+        st = self.walker.stat(f"{STATE_DIR}/{BASE_DIR}/{rel}")
+        if st is None or not stat.S_ISREG(st.st_mode):
+            return None
+        return read_file(os.path.join(self.root, STATE_DIR, BASE_DIR, rel))
 
 
 def reconcile(out_dir: Path, previous: State, planned: list[PlannedFile], answers: bytes, fingerprint: str, *, force: bool = False) -> Reconciliation:
     rec = Reconciliation()
+    disk = _Folder(out_dir, str(out_dir))
     bases: list[PlannedFile] = []  # what .hardgen/base/ holds after this run
+    proposals: dict[str, str] = {}  # the proposals this run writes, recorded in the state
     for f in planned:
-        base = _decide(rec, out_dir, f, previous.files.get(f.path), force)
+        base = _decide(rec, disk, f, previous.files.get(f.path), force)
         if base is not None:
             bases.append(base)
         proposal = f"{f.path}{PROPOSAL_SUFFIX}"
-        if proposal not in rec.changes and (out_dir / proposal).is_file() and not (out_dir / proposal).is_symlink():
+        there = disk.read(proposal)
+        written_by_us = there is not None and previous.proposals.get(proposal) == digest(there)
+        if proposal in rec.changes:
+            if there is not None and not written_by_us and there != rec.changes[proposal][0]:
+                raise UserError(Problem(str(out_dir / proposal), "", "exists and hardgen did not write it (or it was edited since); "
+                                        f"move it away so that hardgen can put its proposal for {f.path} there"))
+            proposals[proposal] = digest(rec.changes[proposal][0])
+        elif written_by_us:
             rec.remove.append(proposal)  # the conflict it proposed a way out of is gone
     for rel in sorted(set(previous.files) - {f.path for f in planned}):
-        ours = _read(out_dir / rel)
-        if ours is not None and ours == read_base(out_dir, rel):
+        ours = disk.read(rel)
+        if ours is not None and ours == disk.base(rel):
             rec.outcomes.append(Outcome(rel, Action.REMOVED, ours, None))
             rec.remove.append(rel)
         elif ours is not None:
             rec.outcomes.append(Outcome(rel, Action.KEPT_EDITED, ours, ours))
-        if (out_dir / STATE_DIR / BASE_DIR / rel).is_file():
+        if disk.base(rel) is not None:
             rec.remove.append(f"{STATE_DIR}/{BASE_DIR}/{rel}")
-    state = state_for(__version__, SCHEMA_VERSION, bases, "" if rec.conflicts else fingerprint)
+    state = state_for(__version__, SCHEMA_VERSION, bases, "" if rec.conflicts else fingerprint, proposals)
     for rel, (content, mode) in state_files(state, bases, answers).items():
-        if _read(out_dir / rel) != content or _mode(out_dir / rel) != mode:
+        if disk.read(rel) != content or disk.mode(rel) != mode:
             rec.changes[rel] = (content, mode)
     return rec
 
 
-def _decide(rec: Reconciliation, out_dir: Path, f: PlannedFile, record: FileRecord | None, force: bool) -> PlannedFile | None:
+def _decide(rec: Reconciliation, disk: _Folder, f: PlannedFile, record: FileRecord | None, force: bool) -> PlannedFile | None:
     """Decide one planned file; returns what its merge base is from now on (None: hardgen does not own it)."""
-    path = out_dir / f.path
-    ours = _read(path)
-    base = read_base(out_dir, f.path) if record is not None else None
+    ours = disk.read(f.path)
+    base = disk.base(f.path) if record is not None else None
 
     def put(action: Action, content: bytes, conflicts: Sequence[Conflict] = ()) -> None:
         rec.outcomes.append(Outcome(f.path, action, ours, content, list(conflicts)))
@@ -125,7 +162,7 @@ def _decide(rec: Reconciliation, out_dir: Path, f: PlannedFile, record: FileReco
             rec.outcomes.append(Outcome(f.path, Action.KEPT_DELETED))  # recorded, so later runs respect it too
         return f
     if ours == f.content:
-        if _mode(path) != f.mode and (record is None or ours == base):
+        if disk.mode(f.path) != f.mode and (record is None or ours == base):
             put(Action.MODE, f.content)
         return f
     if record is None and not force:

@@ -3,6 +3,12 @@
 The engine follows the file's format: YAML and TOML by structure (key paths in
 conflicts), everything else by lines. A structured file the user left unparsable
 is merged by lines instead, so a broken edit is still never overwritten.
+
+The user's file and the merge base are read back from the folder, so a merge is
+bounded like any input: a side larger than `MAX_MERGE_BYTES` is not merged (a
+conflict says why; the proposal is the new render), YAML with anchors, aliases
+or non-core tags is refused the same way (never expanded, never merged by lines
+instead), and every engine takes time linear, or nearly, in the size of the files.
 """
 
 from __future__ import annotations
@@ -10,9 +16,12 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
+from generator.errors import show
 from generator.regenerate.merge.tree import Conflict
 
 ENGINES = {".yaml": "yaml", ".yml": "yaml", ".toml": "toml"}
+#: The input cap of answers files: a generated file is a few kilobytes, so this is generous for a hand-edited one.
+MAX_MERGE_BYTES = 1 << 20
 
 
 @dataclass
@@ -32,18 +41,25 @@ def three_way(path: str, base: bytes, ours: bytes, theirs: bytes) -> Merged:
         return Merged(ours)
     if base == ours:
         return Merged(theirs)
+    largest = max(len(base), len(ours))
+    if largest > MAX_MERGE_BYTES:
+        why = f"{'your file' if len(ours) == largest else 'the merge base in .hardgen/base/'} is larger than {MAX_MERGE_BYTES >> 20} MiB"
+        return Merged(theirs, [Conflict("(whole file)", f"{why}, which hardgen does not merge", "new render")], "none")
     try:
         texts = base.decode("utf-8"), ours.decode("utf-8"), theirs.decode("utf-8")
     except UnicodeDecodeError:
         return Merged(theirs, [Conflict("(whole file)", "binary or non-UTF-8 content", "new render")], "bytes")
     engine = engine_for(path)
     if engine != "lines":
+        module = importlib.import_module(f"generator.regenerate.merge.{engine}")
         try:
-            text, conflicts = importlib.import_module(f"generator.regenerate.merge.{engine}").merge(*texts)
+            text, conflicts = module.merge(*texts)
             return Merged(text.encode("utf-8"), conflicts, engine)
-        except Exception:
-            pass
+        except Exception as exc:  # any parser error: merged by lines below, unless refused
+            if isinstance(exc, getattr(module, "Refused", ())):
+                return Merged(theirs, [Conflict("(whole file)", str(exc), "new render")], engine)
     from generator.regenerate.merge.lines import merge_text
 
     text, clashes = merge_text(*texts)
-    return Merged(text.encode("utf-8"), [Conflict(w, repr(o), repr(t)) for w, o, t in clashes], "lines")
+    # Shown as the structured engines show values: quoted, on one line, at most 60 characters (a clash can be a whole file).
+    return Merged(text.encode("utf-8"), [Conflict(w, show(o), show(t)) for w, o, t in clashes], "lines")

@@ -10,13 +10,23 @@ is the common case in hand-edited option files (git's merge would call it a conf
 
 The algorithm is generic over sequences of hashable items, so the YAML engine
 reuses it for lists of scalars (container args, command lines).
+
+The user's file is input, so the diff is bounded: difflib's matcher can take
+cubic time (a file of many blank lines between lines that all differ), so when
+its work could exceed `MAX_DIFF_WORK` the common head and tail are taken off and,
+if the changed middle is still that costly, it is one replaced block: a coarser
+diff (more conflicts), never a wrong one. Grouping hunks is linear.
 """
 
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+
+#: A bound on difflib's work, about a second of Python: (pairs of equal items) x (the shorter side's length).
+MAX_DIFF_WORK = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -45,8 +55,34 @@ class SequenceMerge:
 
 
 def _hunks(base: Sequence[Hashable], other: Sequence[Hashable], side: str) -> list[Hunk]:
+    if _work(base, other) <= MAX_DIFF_WORK:
+        return _matched(base, other, 0, 0, side)
+    lo, n, m = 0, len(base), len(other)
+    while lo < n and lo < m and base[lo] == other[lo]:
+        lo += 1
+    while n > lo and m > lo and base[n - 1] == other[m - 1]:
+        n, m = n - 1, m - 1
+    if lo == n and lo == m:
+        return []
+    a, b = base[lo:n], other[lo:m]
+    if _work(a, b) <= MAX_DIFF_WORK:
+        return _matched(a, b, lo, lo, side)
+    return [Hunk(lo, n, tuple(b), side)]
+
+
+def _matched(base: Sequence[Hashable], other: Sequence[Hashable], at: int, other_at: int, side: str) -> list[Hunk]:
     matcher = difflib.SequenceMatcher(None, base, other, autojunk=False)
-    return [Hunk(i1, i2, tuple(other[j1:j2]), side) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
+    return [Hunk(at + i1, at + i2, tuple(other[j1:j2]), side) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
+
+
+def _work(a: Sequence[Hashable], b: Sequence[Hashable]) -> int:
+    """An upper bound of difflib's work on a and b: each of its at most 2 min(len) + 1 searches visits at most
+    every pair of equal items once."""
+    if not a or not b:
+        return 0
+    counts = Counter(b)
+    pairs = sum(counts.get(x, 0) for x in a)
+    return pairs * (2 * min(len(a), len(b)) + 1)
 
 
 def _touch(a: Hunk, b: Hunk) -> bool:
@@ -73,14 +109,31 @@ def _apply(base: Sequence, start: int, end: int, hunks: list[Hunk]) -> tuple:
 
 
 def _clusters(hunks: list[Hunk]) -> list[list[Hunk]]:
-    """Group hunks transitively connected by `_touch` across sides, in base order."""
+    """Group hunks transitively connected by `_touch` across sides, in base order, in one pass.
+
+    In this order a hunk touches an earlier one of the other side exactly when that side's group so far has a
+    change (not an insertion) ending after its start, or an insertion at the same place: so each side's latest
+    end and latest insertion point are all a group needs to remember.
+    """
     order = sorted(hunks, key=lambda h: (h.start, h.end != h.start, h.end))
     groups: list[list[Hunk]] = []
+    ends: dict[str, int] = {}
+    inserts: dict[str, int] = {}
     for h in order:
-        if groups and any(_touch(h, g) for g in groups[-1] if g.side != h.side):
+        other = "theirs" if h.side == "ours" else "ours"
+        if h.start == h.end:
+            touches = ends.get(other, -1) > h.start or inserts.get(other) == h.start
+        else:
+            touches = ends.get(other, -1) > h.start
+        if groups and touches:
             groups[-1].append(h)
         else:
             groups.append([h])
+            ends, inserts = {}, {}
+        if h.start == h.end:
+            inserts[h.side] = h.start
+        else:
+            ends[h.side] = max(ends.get(h.side, -1), h.end)
     return groups
 
 

@@ -10,6 +10,14 @@ from typing import Any
 
 from generator.regenerate.merge.tree import TreeMerge, plain_data
 
+#: tomlkit re-indexes a whole array on every item it adds, so rebuilding a long one by structure is quadratic;
+#: a longer array than this makes the engine give up, and the file is merged by lines (linear) instead.
+MAX_REBUILT_ITEMS = 1000
+
+
+class TooLong(ValueError):
+    """An array too long to rebuild with tomlkit in reasonable time."""
+
 
 def _plain(x: Any) -> Any:
     if hasattr(x, "unwrap"):
@@ -17,8 +25,31 @@ def _plain(x: Any) -> Any:
     return plain_data(x)
 
 
-def _insert(table, pos: int, key: Any, value: Any) -> None:
-    table[key] = value
+def _scalar(x: Any) -> Any:
+    return x.unwrap() if hasattr(x, "unwrap") else x
+
+
+def _rebuild(seq, items: list, origins: list[int | None] | None, added: list[int]) -> None:
+    """Edit a tomlkit array in place, one item at a time, as tomlkit formats such edits (its commas, its indents)."""
+    if len(items) > MAX_REBUILT_ITEMS or len(seq) > MAX_REBUILT_ITEMS:
+        raise TooLong(f"an array of more than {MAX_REBUILT_ITEMS} items")
+    if origins is None:
+        del seq[:]
+        seq.extend(items)
+        return
+    keep = {old: new for new, old in enumerate(origins) if old is not None}
+    at = 0
+    for old in range(len(seq)):  # the kept items, replaced where the merge took another node; the others deleted
+        if old in keep:
+            if seq[at] is not items[keep[old]]:
+                seq[at] = items[keep[old]]
+            at += 1
+        else:
+            del seq[at]
+    there = [old is not None for old in origins]
+    for new in added:  # each new item where it goes among those already there
+        seq.insert(sum(there[:new]), items[new])
+        there[new] = True
 
 
 def merge(base: str, ours: str, theirs: str):
@@ -26,6 +57,6 @@ def merge(base: str, ours: str, theirs: str):
     import tomlkit
 
     b, o, t = tomlkit.parse(base), tomlkit.parse(ours), tomlkit.parse(theirs)
-    tree = TreeMerge(plain=_plain, insert=_insert)
+    tree = TreeMerge(plain=_plain, scalar=_scalar, rebuild=_rebuild)
     tree.merge_map(b, o, t, "")
     return tomlkit.dumps(o), tree.conflicts

@@ -12,12 +12,19 @@ A conflict (both sides changed the same value differently, or one side changed
 what the other removed) is recorded with its key path and resolved towards the
 new render in the tree, which makes the tree the proposal written to
 `FILE.hardgen-new`; the caller never writes it over the user's file.
+
+The user's file and the merge base are read back from the folder, so they are
+input like any other: the merge takes time linear in their size (a mapping or a
+list is visited once, each new key or item is placed by one pass over the new
+render's order, and a container is rebuilt once, not edited item by item), and
+each node is turned into comparable data once (`_canon`), not once per level
+above it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, MutableMapping, MutableSequence, Sequence
+from collections.abc import Callable, Hashable, Mapping, MutableMapping, MutableSequence, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,18 +64,99 @@ def _text(x: Any, plain: Callable[[Any], Any]) -> str:
     return show(value)
 
 
+def _as_is(x: Any) -> Any:
+    """The default for `TreeMerge.scalar`: a leaf compares as itself."""
+    return x
+
+
+def _keep_order(mapping: MutableMapping, keys: list) -> None:
+    """The default for `TreeMerge.reorder`: keys the merge adds stay where they were added (at the end)."""
+
+
+def _replace_items(seq: MutableSequence, items: list, origins: list[int | None] | None, added: list[int]) -> None:
+    """The default for `TreeMerge.rebuild`: the list's items become `items`."""
+    del seq[:]
+    seq.extend(items)
+
+
+def placed(kept: Sequence[Hashable], order: Sequence[Hashable], added: Mapping[Hashable, Any]) -> list:
+    """`kept` with each key of `added` right after the key that precedes it in `order` (or first), in one pass.
+
+    What inserting the added keys one by one, in `order`, each right after its nearest predecessor in `order`
+    that is already there, gives; `kept` and `added` are disjoint, and every key of `added` is in `order`.
+    """
+    if not added:
+        return list(kept)
+    there = set(kept)
+    follows: dict[Hashable, list] = {}
+    last: Hashable = MISSING
+    for key in order:
+        if key in added:
+            follows.setdefault(last, []).append(key)
+            last = key
+        elif key in there:
+            last = key
+    out: list = []
+
+    def after(key: Hashable) -> None:
+        # One by one, each new key went right after its predecessor, so of two that follow the same key the later
+        # one comes first; each is followed by its own followers. A stack, not recursion: chains can be long.
+        stack = list(follows.get(key, ()))
+        while stack:
+            new = stack.pop()
+            out.append(new)
+            stack.extend(follows.get(new, ()))
+
+    after(MISSING)
+    for key in kept:
+        out.append(key)
+        after(key)
+    return out
+
+
 @dataclass
 class TreeMerge:
-    """One merge run: `plain` turns a node into comparable Python data; `insert` adds a key at a position."""
+    """One merge run.
+
+    `plain` turns a node into comparable Python data (for messages); `scalar` a leaf into comparable data;
+    `reorder(mapping, keys)` puts a mapping's keys in that order after keys were added (the TOML engine keeps them
+    appended); `rebuild(list, items, origins, added)` replaces a list's items, `origins[i]` being the index `items[i]`
+    had (None: new; `origins` None: no item is kept as such), `added` the indexes of the new items in the order they
+    were added, so an engine can carry its per-item comments along, or replay the edits one by one.
+    """
 
     plain: Callable[[Any], Any]
-    insert: Callable[[MutableMapping, int, Any, Any], None]
+    scalar: Callable[[Any], Any] = _as_is
+    reorder: Callable[[MutableMapping, list], None] = _keep_order
+    rebuild: Callable[[MutableSequence, list, list[int | None] | None, list[int]], None] = _replace_items
     conflicts: list[Conflict] = field(default_factory=list)
+    _memo: dict[int, tuple[Any, Any]] = field(default_factory=dict, repr=False)
+
+    def _canon(self, x: Any) -> Any:
+        """Comparable data for `x`, computed once per container.
+
+        A node's data is taken before its subtree is merged and is not asked for again afterwards, so a memo keyed
+        by identity is sound; it keeps the node alive so that an identity is never reused within the run.
+        """
+        if is_map(x):
+            hit = self._memo.get(id(x))
+            if hit is not None and hit[0] is x:
+                return hit[1]
+            value: Any = {str(k): self._canon(v) for k, v in x.items()}
+        elif isinstance(x, (list, tuple)) or is_seq(x):
+            hit = self._memo.get(id(x))
+            if hit is not None and hit[0] is x:
+                return hit[1]
+            value = [self._canon(v) for v in x]
+        else:
+            return self.scalar(x)
+        self._memo[id(x)] = (x, value)
+        return value
 
     def same(self, a: Any, b: Any) -> bool:
         if a is MISSING or b is MISSING:
             return a is b
-        return self.plain(a) == self.plain(b)
+        return a is b or self._canon(a) == self._canon(b)
 
     def conflict(self, where: str, ours: Any, theirs: Any) -> None:
         self.conflicts.append(Conflict(where or "(document)", _text(ours, self.plain), _text(theirs, self.plain)))
@@ -91,80 +179,90 @@ class TreeMerge:
         return theirs
 
     def merge_map(self, base: Mapping, ours: MutableMapping, theirs: Mapping, path: str) -> None:
-        keys = list(ours) + [k for k in theirs if k not in ours]
-        for k in keys:
-            sub = keypath.join(path, k)
-            b, o, t = base.get(k, MISSING), ours.get(k, MISSING), theirs.get(k, MISSING)
-            if o is MISSING and t is not MISSING:
-                if b is not MISSING and self.same(b, t):
-                    continue  # the user deleted it and the upgrade did not touch it: stays deleted
-                if b is not MISSING:
-                    self.conflict(sub, MISSING, t)
-                self.insert(ours, self._position(ours, theirs, k), k, t)
-            elif t is MISSING and o is not MISSING:
+        for k in list(ours):
+            b, o, t = base.get(k, MISSING), ours[k], theirs.get(k, MISSING)
+            if t is MISSING:
                 if b is MISSING:
                     continue  # the user's addition
                 if not self.same(b, o):
-                    self.conflict(sub, o, MISSING)
+                    self.conflict(keypath.join(path, k), o, MISSING)
                 del ours[k]
-            elif o is not MISSING:
-                new = self.merge(b, o, t, sub)
+            else:
+                new = self.merge(b, o, t, keypath.join(path, k))
                 if new is not o:
                     ours[k] = new
-
-    @staticmethod
-    def _position(ours: Mapping, theirs: Mapping, key: Any) -> int:
-        """Where a new key goes: right after the key that precedes it in the new render."""
-        order = list(theirs)
-        present = list(ours)
-        for prev in reversed(order[: order.index(key)]):
-            if prev in ours:
-                return present.index(prev) + 1
-        return 0
+        added: dict[Any, Any] = {}
+        for k, t in theirs.items():
+            if k in ours:
+                continue
+            b = base.get(k, MISSING)
+            if b is not MISSING and self.same(b, t):
+                continue  # the user deleted it and the upgrade did not touch it: stays deleted
+            if b is not MISSING:
+                self.conflict(keypath.join(path, k), MISSING, t)
+            added[k] = t
+        if added:
+            kept = list(ours)
+            for k, t in added.items():
+                ours[k] = t
+            # Each new key goes right after the key that precedes it in the new render.
+            self.reorder(ours, placed(kept, list(theirs), added))
 
     def merge_seq(self, base: list, ours: MutableSequence, theirs: list, path: str) -> None:
         if _named(base) and _named(ours) and _named(theirs):
             self._merge_named(base, ours, theirs, path)
             return
-        key = lambda x: json.dumps(self.plain(x), sort_keys=True, default=str)  # noqa: E731
+        key = lambda x: json.dumps(self._canon(x), sort_keys=True, default=str)  # noqa: E731
         okeys = [key(x) for x in ours]
-        result = merge_sequences([key(x) for x in base], okeys, [key(x) for x in theirs])
+        tkeys = [key(x) for x in theirs]
+        result = merge_sequences([key(x) for x in base], okeys, tkeys)
         for c in result.clashes:
             self.conflict(keypath.item(path, c.ours_at), _Listed(c.ours), _Listed(c.theirs))
         if result.merged == okeys:
             return
-        pool = {k: x for k, x in zip([key(x) for x in theirs], theirs, strict=False)}
+        pool = dict(zip(tkeys, theirs, strict=False))
         pool.update(zip(okeys, ours, strict=False))  # the user's node (with its comments) wins for an equal item
         items = [pool[k] for k in result.merged]
-        del ours[:]
-        ours.extend(items)
+        self.rebuild(ours, items, None, list(range(len(items))))
 
     def _merge_named(self, base: list, ours: MutableSequence, theirs: list, path: str) -> None:
         b = {x["name"]: x for x in base}
         t = {x["name"]: x for x in theirs}
-        for name in [x["name"] for x in list(ours)]:
+        kept: dict[Any, tuple[Any, int]] = {}  # name -> (item, its index in ours)
+        replaced = removed = False
+        for i, o in enumerate(ours):
+            name = o["name"]
             sub = f"{path}[name={name}]"
-            index = next(i for i, x in enumerate(ours) if x["name"] == name)
-            o = ours[index]
             if name in t:
                 new = self.merge(b.get(name, MISSING), o, t[name], sub)
-                if new is not o:
-                    ours[index] = new
+                replaced = replaced or new is not o
+                kept[name] = (new, i)
             elif name in b:
                 if not self.same(b[name], o):
                     self.conflict(sub, o, MISSING)
-                del ours[index]
-        order = [x["name"] for x in theirs]
-        for i, name in enumerate(order):
-            if any(x["name"] == name for x in ours):
+                removed = True
+            else:
+                kept[name] = (o, i)  # the user's own item
+        added: dict[Any, Any] = {}
+        for x in theirs:
+            name = x["name"]
+            if name in kept:
                 continue
             if name in b and self.same(b[name], t[name]):
                 continue  # removed by the user, unchanged upstream
             if name in b:
                 self.conflict(f"{path}[name={name}]", MISSING, t[name])
-            names = [x["name"] for x in ours]
-            after = next((names.index(p) + 1 for p in reversed(order[:i]) if p in names), 0)
-            ours.insert(after, t[name])
+            added[name] = t[name]
+        if not (added or removed):
+            if replaced:
+                for item, i in kept.values():
+                    if ours[i] is not item:
+                        ours[i] = item
+            return
+        names = placed(list(kept), [x["name"] for x in theirs], added)
+        index = {n: i for i, n in enumerate(names)}
+        items = [kept[n][0] if n in kept else added[n] for n in names]
+        self.rebuild(ours, items, [kept[n][1] if n in kept else None for n in names], [index[n] for n in added])
 
 
 class _Listed(tuple):

@@ -5,6 +5,12 @@ nobody changed come out byte for byte, and the user's comments, key order and
 additions stay where they were. A file may hold several documents: they are
 matched by kind, name and namespace (a Kubernetes object's identity), others by
 position.
+
+The user's file and the merge base come from the folder, so they are read as
+defensively as answers files: anchors and aliases (a few kilobytes of aliases
+expand to gigabytes: "billion laughs") and tags other than YAML's core ones are
+refused before any tree is built (`Refused`: the caller reports a conflict that
+says why, and never falls back to reading the file another way).
 """
 
 from __future__ import annotations
@@ -13,7 +19,31 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
-from generator.regenerate.merge.tree import MISSING, TreeMerge, is_map, plain_data
+from generator.regenerate.merge.tree import MISSING, TreeMerge, is_map, placed, plain_data
+
+#: Tags a file hardgen merges may spell out: YAML's core schema. Anything else (`!!python/object`, `!Ref`) is refused.
+CORE_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq"))
+
+
+class Refused(ValueError):
+    """A side is YAML hardgen will not merge by structure, nor by lines: the reason is the conflict's."""
+
+
+def check_plain_yaml(text: str) -> None:
+    """Refuse anchors, aliases and non-core tags, from the event stream (nothing is composed, nothing expanded)."""
+    if "&" not in text and "*" not in text and "!" not in text:
+        return  # none can be written without one of these characters: the usual file costs nothing more
+    from ruamel.yaml.events import AliasEvent
+
+    from generator.render.yaml_dump import round_trip_yaml
+
+    for event in round_trip_yaml().parse(text):
+        line = event.start_mark.line + 1 if event.start_mark else 0
+        if isinstance(event, AliasEvent) or getattr(event, "anchor", None):
+            raise Refused(f"YAML anchors or aliases (line {line}), which hardgen does not merge")
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag not in CORE_TAGS and tag != "!":
+            raise Refused(f"the YAML tag {tag[:40]!r} (line {line}), which hardgen does not merge")
 
 
 def _identity(doc: Any, index: int) -> tuple:
@@ -30,6 +60,7 @@ def _label(key: tuple) -> str:
 def _load(text: str) -> dict[tuple, Any]:
     from generator.render.yaml_dump import round_trip_yaml
 
+    check_plain_yaml(text)
     docs = list(round_trip_yaml().load_all(text))
     out: dict[tuple, Any] = {}
     for i, doc in enumerate(docs):
@@ -40,19 +71,33 @@ def _load(text: str) -> dict[tuple, Any]:
     return out
 
 
-def _insert(mapping, pos: int, key: Any, value: Any) -> None:
-    if hasattr(mapping, "insert"):
-        mapping.insert(pos, key, value)
-    else:
-        mapping[key] = value
+def _reorder(mapping, keys: list) -> None:
+    """Put a round-trip mapping's keys in `keys` order; comments are kept by key, so they move with their keys."""
+    if hasattr(mapping, "insert") and hasattr(mapping, "move_to_end"):
+        for key in keys:
+            mapping.move_to_end(key)
+
+
+def _rebuild(seq, items: list, origins: list[int | None] | None, added: list[int]) -> None:
+    """Replace a round-trip list's items in one go, each kept item taking its comment along (ruamel keeps them by index)."""
+    comments = getattr(getattr(seq, "ca", None), "items", None)
+    if comments is None:
+        seq[:] = items
+        return
+    moved = {new: comments[old] for new, old in enumerate(origins or ()) if old is not None and old in comments}
+    list.__delitem__(seq, slice(None))  # ruamel's own deletes shift every comment once per item: quadratic
+    list.extend(seq, items)
+    comments.clear()
+    comments.update(moved)
 
 
 def merge(base: str, ours: str, theirs: str):
-    """(merged text, conflicts); raises ValueError (or a ruamel error) when a side is not YAML we can merge."""
+    """(merged text, conflicts); raises Refused when a side uses what hardgen never merges, ValueError (or a ruamel
+    error) when a side is not YAML it can merge."""
     from generator.render.yaml_dump import round_trip_yaml
 
     b, o, t = _load(base), _load(ours), _load(theirs)
-    tree = TreeMerge(plain=plain_data, insert=_insert)
+    tree = TreeMerge(plain=plain_data, reorder=_reorder, rebuild=_rebuild)
     docs: dict[tuple, Any] = {}
     for key, doc in o.items():
         if key in t:
@@ -63,21 +108,35 @@ def merge(base: str, ours: str, theirs: str):
             # removed by the upgrade (proposal): dropped
         else:
             docs[key] = doc  # the user's own document
-    order = list(t)
-    for i, key in enumerate(order):
+    added: dict[tuple, Any] = {}
+    for key, doc in t.items():
         if key in o:
             continue
-        if key in b and tree.same(b[key], t[key]):
+        if key in b and tree.same(b[key], doc):
             continue  # the user deleted the document and the upgrade left it alone
         if key in b:
-            tree.conflict(_label(key).rstrip(": "), MISSING, t[key])
-        after = next((list(docs).index(p) + 1 for p in reversed(order[:i]) if p in docs), len(docs))
-        items = list(docs.items())
-        items.insert(after, (key, t[key]))
-        docs = dict(items)
+            tree.conflict(_label(key).rstrip(": "), MISSING, doc)
+        added[key] = doc
+    if added:
+        order = _documents_placed(list(docs), list(t), added)
+        docs = {key: docs[key] if key in docs else added[key] for key in order}
     out = io.StringIO()
     round_trip_yaml().dump_all(list(docs.values()), out)
     return out.getvalue(), tree.conflicts
+
+
+def _documents_placed(kept: list, order: list, added: Mapping) -> list:
+    """A new document goes after the one before it in the new render, or last when none of those is kept."""
+    out = placed(kept, order, added)
+    if not kept:
+        return out
+    # `placed` puts a document with no kept predecessor first; documents go last instead (after the user's own).
+    head = []
+    for key in out:
+        if key not in added:
+            break
+        head.append(key)
+    return out[len(head):] + head if head else out
 
 
 def _merge_doc(tree: TreeMerge, base: Any, ours: Any, theirs: Any, label: str) -> Any:
