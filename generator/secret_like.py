@@ -36,7 +36,7 @@ _VALUE_PATTERNS = (
     r"(?i:xox[abposr]-(?:[0-9]+-)+[a-z0-9]+)|hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]+",  # Slack
     r"BEGIN[A-Z0-9 ]* PRIVATE KEY|BEGIN SSH2 ENCRYPTED PRIVATE KEY|PuTTY-User-Key-File-",  # private keys
     r"eyJ[A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]+",  # JWT (a JSON header, base64url)
-    r"://[^\s:/?#@]+:[^\s/?#@]+@",  # a URL with a password
+    r"://[^\s:/?#@]*:[^\s/?#@]+@",  # a URL with a password (redis://:password@host too)
     r"[rs]k_(?:live|test)_[0-9A-Za-z]{24,}|sk-(?:proj-)?[A-Za-z0-9_-]{20,}T3BlbkFJ|sk-proj-[A-Za-z0-9_-]{40,}",  # Stripe, OpenAI
     r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}|[0-9a-z]{32}-us[0-9]{1,2}|AC[a-z0-9]{32}|SK[a-z0-9]{32}",  # SendGrid, Mailchimp, Twilio
     r"npm_[A-Za-z0-9]{36}|:_authToken=|pypi-AgE[A-Za-z0-9_-]{50,}|AIza[0-9A-Za-z_-]{35}|sq0(?:csp|atp)-[0-9A-Za-z_\\-]{22,}",

@@ -475,3 +475,77 @@ def test_a_migration_over_a_key_of_the_wrong_shape_ends_in_problems_not_a_crash(
 def test_generated_outputs_of_the_full_model_parse():
     files = {p: c for p, (c, _m) in render_data(FULL).desired.items()}
     assert parse_problems(files) == []
+
+
+# --- 5b. the checks agree with the scanner reviewers run (detect-secrets) -------------------------------------
+
+#: Values that are secrets: detect-secrets and hardgen must both report each one.
+SECRET_CORPUS = [*SECRET_VALUES.values(),
+                 "AKIAZ7Q2W3E4R5T6Y7U8", "ghs_" + "Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0Fe9Dc8Ba7", "glpat-" + "xR7mK2pQ9sT4vW1yZ6aB",
+                 "xoxp-" + "1111111111-2222222222-3333333333-abcdef0123456789abcdef0123456789",
+                 "SG." + "aB3dE5fG7hJ9kL1mN3pQ5r" + "." + "sT7uV9wX1yZ3aB5cD7eF9gH1iJ3kL5mN7oP9qR1sT3u",
+                 "-----BEGIN PRIVATE KEY-----", "-----BEGIN EC PRIVATE KEY-----", "postgres://app:Xy7pQ2rs@db:5432/orders",
+                 "redis://:p4ssW0rdZ@cache:6379/0", "d41d8cd98f00b204e9800998ecf8427e", "k7Qz9Wp2Xv5Lm8Rt3Nb6Yc1Hd4Gf0Js+/=",
+                 "rk_live_" + "4eC39HqLyjWDarjtT1zdp7dc", "sq0csp-" + "0123456789abcdefghijklmnopqrstuvwxyzABCDEFG"]
+#: Values that are not secrets: neither may report them (so hardgen refuses nothing the scanner would accept).
+BENIGN_CORPUS = ["hello", "hello, world", "https://api.example.com/v2/orders", "jdbc:postgresql://db:5432/orders",
+                 "orders-service", "550e8400-e29b-41d4-a716-446655440000", "2024-05-01T10:00:00Z", "en_US.UTF-8",
+                 "/var/lib/orders/data", "registry.example.com/team/orders:1.4.0", "0123456789", "INFO", "30s",
+                 "Orders Service (EU)", "user@example.com", "amqp://mq:5672/vhost", "a.b.c.d.e.f.g.h", "SELECT * FROM orders",
+                 "Europe/Amsterdam", "caf\u00e9 \u2603", "1.4.0-rc.1+build.5", "deadbeef", "the quick brown fox"]
+#: Configurable names whose value is a secret: detect-secrets reports those on its keyword list; hardgen reports all.
+SECRET_NAME_CORPUS = [*SECRET_NAMES, "adminPassword", "db_pass", "databasePass", "keyPass", "privKey", "clientKey", "serviceKey",
+                      "accountKey", "authKey", "dbKey", "contrasena", "userPwd", "mySecret"]
+#: Where hardgen is stricter than detect-secrets (its keyword list lacks these words; its URL rule needs a user name).
+STRICTER_THAN_SCANNER = {"redis://:p4ssW0rdZ@cache:6379/0", "passphrase", "accessKey", "credentials", "jwtSigningKey", "bearer",
+                         "authToken", "signing_key"}
+BENIGN_NAME_CORPUS = ["greeting", "retries", "timeout", "endpoint", "region", "cacheKey", "routingKey", "partitionKey",
+                      "passThrough", "compass", "bypassCache", "primaryKey", "keyAlias", "maxConnections", "logLevel"]
+
+
+def _scan(tmp_path, entries: list[tuple[str, str]]) -> list[bool]:
+    """detect-secrets' verdict on `name = "value"` lines, each in a Config.toml of its own."""
+    from tests.support.reviewers import detect_secrets_findings
+
+    for i, (name, value) in enumerate(entries):
+        folder = tmp_path / f"case{i:03d}"
+        folder.mkdir()
+        (folder / "Config.toml").write_text(f"[integrations.demo]\n{name} = {_toml_string(value)}\n")
+    found = detect_secrets_findings(tmp_path)
+    return [f"case{i:03d}/Config.toml" in found for i in range(len(entries))]
+
+
+def _toml_string(value: str) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+
+
+@pytest.mark.reviewers
+def test_secret_values_agree_with_detect_secrets(tmp_path):
+    from generator import secret_like
+
+    values = SECRET_CORPUS + BENIGN_CORPUS
+    scanner = _scan(tmp_path, [("endpoint", v.replace("\n", " ")) for v in values])
+    ours = [secret_like.secret_value(v) for v in values]
+    missed = [v for v, s, o in zip(values, scanner, ours, strict=True) if s and not o]
+    assert missed == [], "detect-secrets reports these and hardgen lets them through"
+    assert all(ours[: len(SECRET_CORPUS)]), [v for v, o in zip(SECRET_CORPUS, ours, strict=False) if not o]
+    assert not any(ours[len(SECRET_CORPUS):]), [v for v, o in zip(BENIGN_CORPUS, ours[len(SECRET_CORPUS):], strict=True) if o]
+    assert not any(scanner[len(SECRET_CORPUS):]), "a benign example is one the scanner reports: move it to SECRET_CORPUS"
+    assert [v for v, s in zip(SECRET_CORPUS, scanner, strict=False) if not s] == [v for v in SECRET_CORPUS if v in STRICTER_THAN_SCANNER]
+
+
+@pytest.mark.reviewers
+def test_secret_names_agree_with_detect_secrets(tmp_path):
+    from generator import secret_like
+
+    names = SECRET_NAME_CORPUS + BENIGN_NAME_CORPUS
+    scanner = _scan(tmp_path, [(n, "hunter2x") for n in names])
+    ours = [secret_like.secret_name(n) for n in names]
+    missed = [n for n, s, o in zip(names, scanner, ours, strict=True) if s and not o]
+    assert missed == [], "detect-secrets reports these names and hardgen lets them through"
+    assert all(ours[: len(SECRET_NAME_CORPUS)]), [n for n, o in zip(SECRET_NAME_CORPUS, ours, strict=False) if not o]
+    assert not any(ours[len(SECRET_NAME_CORPUS):]), [n for n, o in zip(BENIGN_NAME_CORPUS, ours[len(SECRET_NAME_CORPUS):], strict=True) if o]
+    assert not any(scanner[len(SECRET_NAME_CORPUS):])
+    assert [n for n, s in zip(SECRET_NAME_CORPUS, scanner, strict=False) if not s] == [n for n in SECRET_NAME_CORPUS if n in STRICTER_THAN_SCANNER]
