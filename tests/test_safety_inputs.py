@@ -191,6 +191,16 @@ def test_text_a_yaml_1_1_reader_would_type_stays_a_string_in_answers_yaml(text):
     assert strings_stay_strings(answers) == []
 
 
+def test_a_hand_edited_plain_yaml_1_1_boolean_survives_a_regenerate_merge():
+    """Kubernetes reads a hand edit `enabled: yes` as true; merging must not rewrite it as the string 'yes'."""
+    from generator.regenerate.merge.yaml import merge
+
+    base = render_data(with_value("name", "on")).desired["kubernetes/service.yaml"][0].decode()
+    ours = base.replace("spec:\n", "spec:\n  publishNotReadyAddresses: yes\n", 1)
+    merged, conflicts = merge(base, ours, base)
+    assert conflicts == [] and "  publishNotReadyAddresses: yes\n" in merged and "name: 'on'" in merged
+
+
 # --- 4. the install folder is root's and nobody else's -----------------------------------------------
 
 @pytest.mark.parametrize("install_dir", [

@@ -39,10 +39,28 @@ def _yaml():
     _QuotingRepresenter.add_representer(str, represent_str)
     yaml = YAML(typ="rt")
     yaml.Representer = _QuotingRepresenter
+    yaml.Constructor = _plain_keeping_constructor()
     yaml.default_flow_style = False
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 4096
     return yaml
+
+
+def _plain_keeping_constructor():
+    """ruamel's round-trip constructor, keeping a plain scalar that a YAML 1.1 reader types (`enabled: yes` in a
+    hand-edited manifest, a boolean to Kubernetes) plain when it is dumped again: a merge must not turn it into
+    the string 'yes'. Only text hardgen itself writes (always quoted, so never plain) is quoted by the representer."""
+    from ruamel.yaml.constructor import RoundTripConstructor
+    from ruamel.yaml.scalarstring import PlainScalarString
+
+    class PlainKeepingConstructor(RoundTripConstructor):
+        def construct_scalar(self, node):
+            value = super().construct_scalar(node)
+            if not node.style and type(value) is str and typed_in_some_yaml(value):
+                return PlainScalarString(value)
+            return value
+
+    return PlainKeepingConstructor
 
 
 def round_trip_yaml():
