@@ -261,3 +261,43 @@ def test_hostile_text_in_any_string_field_is_refused_in_one_line_or_inert(case):
     if leaf.path == "config.values":
         written = config_of(files["config/Config.toml"].decode(), data)
         assert all(written[k] == v for k, v in value.items())
+
+
+# --- any shape anywhere: a problem, never a crash ----------------------------------------------------------------
+
+
+def _record_paths() -> list[str]:
+    """Every key path of the model, records and lists included (`image`, `ingress`, `ingress[0]`, `ingress[0].labels`)."""
+    paths = {"", *(leaf.path for leaf in leaf_fields())}
+    for path in list(paths):
+        while "." in path or "[" in path:
+            path = path.rsplit(".", 1)[0] if path.rfind(".") > path.rfind("[") else path[: path.rfind("[")]
+            paths.add(path)
+    return sorted(paths)
+
+
+SHAPE_PATHS = _record_paths()
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(), st.text(max_size=8),
+                    st.sampled_from(["", "on", "null", "[a]", "{a: b}", "!!int x", "\x00", "9" * 5000]))
+shapes = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.one_of(st.text(max_size=5), st.integers()), inner, max_size=3),
+                      max_leaves=8)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(SHAPE_PATHS), shapes)
+def test_any_shape_at_any_key_is_a_problem_not_a_crash(path, value):
+    from generator.errors import UserError
+    from generator.inputs.load import Layers
+    from generator.render.pipeline import render_model, validate
+
+    data = value if path == "" else with_value(path, value)
+    layers = Layers()
+    try:
+        if not isinstance(data, dict):
+            raise UserError("answers must be a mapping")  # what read_yaml says of a top level that is no mapping
+        layers.apply(data, "answers.yaml")
+        model = validate(layers)
+    except UserError as exc:
+        assert one_line_each([str(p) for p in exc.problems]), [str(p) for p in exc.problems]
+        return
+    render_model(model)  # accepted: it renders
