@@ -61,10 +61,25 @@ def _value_patterns() -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in _VALUE_PATTERNS))
 
 
-@functools.cache
-def _assignment() -> re.Pattern[str]:
+#: An assignment as detect-secrets' keyword detector reads one (`password=x`, `apiKey: "x"`, `secret := x`): the
+#: word before the operator (then at most two quotes or brackets and blanks) is checked with secret_name, and a
+#: value must follow. Looked up from each ':' or '=', so a long run of word characters costs one pass.
+_WORD_BEFORE = r"(\w+)['\"\]]{0,2}\s*\Z"
+_VALUE_AFTER = r"\A(?::=|[:=]{1,3})\s*['\"]?[^\s'\"]"
+
+
+def _assigns_secret(text: str) -> bool:
     """`password=...` or `apiKey: ...` inside a value (a JDBC URL, a connection string)."""
-    return re.compile(rf"(?:{_NAME_PARTS})\w*['\"\]]{{0,2}}\s*(?::=|[:=]{{1,3}})\s*['\"]?[^\s'\"]", re.IGNORECASE)
+    at = -1
+    while True:
+        at = min((i for i in (text.find("=", at + 1), text.find(":", at + 1)) if i >= 0), default=-1)
+        if at < 0:
+            return False
+        if at and text[at - 1] in ":=":
+            continue  # the second character of '==' or ':='
+        word = re.search(_WORD_BEFORE, text[max(0, at - 80):at])
+        if word and _name_parts().search(word.group(1)) and re.search(_VALUE_AFTER, text[at:at + 8]):
+            return True
 
 
 def _words(name: str) -> list[str]:
@@ -104,7 +119,12 @@ def secret_value(text: str) -> bool:
     password, or a high-entropy string."""
     if len(text) < 9:
         return False
-    return bool(_value_patterns().search(text) or _assignment().search(text) or high_entropy(text))
+    return _secret_value(text)
+
+
+@functools.lru_cache(maxsize=4096)  # a batch run checks the same base images, CIDRs and flags in every integration
+def _secret_value(text: str) -> bool:
+    return bool(_value_patterns().search(text) or _assigns_secret(text) or high_entropy(text))
 
 
 def pasted_secret(text: str) -> bool:
