@@ -302,7 +302,7 @@ def _number_problem(value: Any) -> str | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int) and value not in INT64:
-        return "is outside the 64-bit range of a TOML integer"
+        return "is outside the 64-bit integer range (TOML, and so Config.toml, holds no larger number)"
     if isinstance(value, float) and not math.isfinite(value):
         return "is not a finite number"
     return None
