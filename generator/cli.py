@@ -11,7 +11,7 @@ import importlib
 import sys
 
 from generator import __version__
-from generator.errors import ExitCode, UserError
+from generator.errors import ExitCode, UserError, one_line
 
 COMMANDS = {
     "generate": "Render the artefacts of one integration (or a batch) into an output folder",
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except OSError as exc:  # e.g. an output folder on a read-only file system: the user's to fix
         where = exc.filename or "hardgen"
-        print(f"{where}: {exc.strerror or exc}", file=sys.stderr)
+        print(one_line(f"{where}: {exc.strerror or exc}"), file=sys.stderr)  # a file name may hold a newline or an escape
         return ExitCode.USAGE
     except KeyboardInterrupt:
         print("aborted, nothing written", file=sys.stderr)

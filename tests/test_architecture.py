@@ -17,7 +17,8 @@ from generator.targets import TARGETS
 PACKAGE = Path(__file__).resolve().parent.parent / "generator"
 
 #: Foundations every stage may use; they import no stage themselves.
-FOUNDATION = ("generator", "generator.errors", "generator.records", "generator.keypath", "generator.yaml_scalars", "generator.shipped")
+FOUNDATION = ("generator", "generator.errors", "generator.records", "generator.keypath", "generator.yaml_scalars", "generator.shipped",
+              "generator.secret_like")
 SERIALISERS = ("generator.render.templates", "generator.render.yaml_dump", "generator.render.toml_dump")
 
 #: module prefix -> the generator modules (by prefix) it may import, besides FOUNDATION and its own package.

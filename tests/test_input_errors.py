@@ -30,6 +30,17 @@ CASES = {
     "egress without port": ("egress:\n  - {name: db, labels: {app: db}}\n", [], "answers.yaml: egress[0].port: is required for an egress peer"),
     "default namespace": ("kubernetes:\n  namespace: default\n", [], "answers.yaml: kubernetes.namespace: 'default' is not allowed"),
     "malformed --set": ("", ["service.port"], "--set: 'service.port' is not KEY=VALUE"),
+    "trailing newline": ("", ["kubernetes.namespace=ns1\n"], "--set: kubernetes.namespace: ns1\\n holds the character U+000A, which no value may hold"),
+    "escape in a key": ('"a\\e[31m": 1\n', [], "answers.yaml: a\\x1b[31m: unknown key 'a\\x1b[31m'"),
+    "secrets file as the artifact": ("", ["artifact=deploy/config/secrets.toml"], "--set: artifact: 'deploy/config/secrets.toml' is or holds deploy/config/"),
+    "install folder the service writes": ("", ["systemd.install_dir=/var/lib/demo"], "--set: systemd.install_dir: '/var/lib/demo' overlaps /var/lib, where the service user could write"),
+    "secret-shaped value": ("config:\n  values:\n    url: 'https://admin:Xy7pQ2rs@db.example.com/orders'\n", [], "answers.yaml: config.values.url: (value hidden) looks like a secret value"),
+    "secret in a JVM flag": ("", ["jvm.extra_flags=[-Djavax.net.ssl.keyStorePassword=changeit]"], "--set: jvm.extra_flags[0]: (value hidden) looks like a secret value"),
+    "secret-named JVM property": ("", ["jvm.extra_flags=[-Ddb.pass=changeit]"], "--set: jvm.extra_flags[0]: (value hidden) sets -Ddb.pass, which looks like a secret"),
+    "bad tag": ("service:\n  port: !!int abc\n", [], "answers.yaml: line 2: 'abc' is not a valid int"),
+    "too deep": ("x: " + "[" * 20 + "]" * 20 + "\n", [], "answers.yaml: nests lists and mappings more than 16 levels deep"),
+    "beyond 64 bits": ("config:\n  values:\n    big: 9223372036854775808\n", [], "answers.yaml: config.values.big: 9223372036854775808 is outside the 64-bit integer range"),
+    "newer schema": ("schema_version: 99\n", [], "answers.yaml: schema_version: 99 was written by a newer hardgen"),
 }
 
 

@@ -23,6 +23,9 @@ TRICKY_STRINGS = [
     "sha256:" + "0" * 64, "k:v:w", "a:/b", "_:x", "/a:b", ".", "..", "./x", "../x/y", ".x", "...", ". x", "a b c",
     "a  b", "a - b", "a -b", "a b:", "a b: c", "a :b", "Null x", "true x", "a .b", "x /y", "a b #c",
     "a@b", "@x", "x:1@sha256:abc", "a @b", "a@", "registry.example.com/a/b:1.4.0@sha256:" + "0" * 64,
+    # YAML 1.1 (Kubernetes' yaml.v2) reads these as booleans, numbers or dates: quoted on both paths
+    "On", "oN", "OFF", "Y", "N", "YES", "No", "=", "<<", "-_", "1__0", "0X1f", "0b2", "0o8", "08", "1:20", "1:20.5",
+    "-1:20", "2001-1-2", "2001-12-14 21:59:43.10 -5", "2001-12-14\tx", ".NaN", "+.inf", "-.Inf", "1.e5", "+1_0", "._5",
 ]
 
 

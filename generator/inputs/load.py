@@ -3,11 +3,14 @@
 Later layers win (preset < answers < --set). Every key remembers which file or
 flag set it, so a validation problem can name the file the user has to edit.
 YAML is read defensively: size cap, no anchors or aliases (no alias bombs),
-duplicate keys refused, a mapping at the top.
+duplicate keys refused, a mapping at the top, at most MAX_DEPTH levels of nesting,
+and a value that cannot be read as its type (`!!int abc`, 2024-02-30) is a
+problem on its line, never a traceback.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import field
@@ -15,14 +18,17 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from generator import keypath
-from generator.errors import Problem, UserError
+from generator.errors import Problem, UserError, show
 from generator.records import record
 from generator.shipped import preset_dir
 
 MAX_INPUT_BYTES = 1 << 20
 MAX_EXTENDS_DEPTH = 8
+#: Lists and mappings nest at most this deep in any input (answers need five levels); deeper data is refused
+#: before any recursive code (merging, messages) walks it.
+MAX_DEPTH = 16
 PRESET_ONLY_KEYS = ("extends", "description")
-_SET_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_SET_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
 class LayerSink(Protocol):
@@ -53,7 +59,10 @@ class Layers:
         while probe:
             if probe in self.origins:
                 return self.origins[probe]
-            probe = keypath.parent(probe)
+            up = keypath.parent(probe)
+            if up == probe:  # a key with '[' in it ('a[b') has no parent keypath.parent can find
+                break
+            probe = up
         return " + ".join(self.sources) if self.sources else "input"
 
 
@@ -97,6 +106,13 @@ def read_yaml(path: Path, label: str | None = None) -> dict[str, Any]:
 
 
 def parse_yaml(text: str, label: str) -> Any:
+    data = _parse_yaml(text, label)
+    if _deeper_than(data, MAX_DEPTH):
+        raise UserError(Problem(label, "", f"nests lists and mappings more than {MAX_DEPTH} levels deep"))
+    return data
+
+
+def _parse_yaml(text: str, label: str) -> Any:
     from generator.inputs.yaml_subset import load
 
     quick = load(text)  # the usual answers file; anything unusual is ruamel's
@@ -107,6 +123,7 @@ def parse_yaml(text: str, label: str) -> Any:
     from ruamel.yaml.events import AliasEvent
 
     yaml = YAML(typ="safe", pure=True)
+    yaml.Constructor = _checked_constructor()
     yaml.allow_duplicate_keys = False
     try:
         # An anchor needs '&' and an alias '*': text without either skips the second parse (half the cost).
@@ -120,9 +137,48 @@ def parse_yaml(text: str, label: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}: " if mark else ""
         what = (exc.problem or exc.context or "invalid YAML").strip().replace("\n", " ")
+        what = re.sub(r' with value ".*', "", what)  # a duplicate key's values may be secrets: name the key only
         raise UserError(Problem(label, "", f"{where}{what}")) from None
     except YAMLError as exc:
         raise UserError(Problem(label, "", str(exc).strip().splitlines()[0])) from None
+    except RecursionError:
+        raise UserError(Problem(label, "", f"nests lists and mappings more than {MAX_DEPTH} levels deep")) from None
+
+
+@functools.cache
+def _checked_constructor() -> type:
+    """ruamel's safe constructor, turning a value it cannot build (`!!int abc`, `!!bool maybe`, 2024-02-30, a
+    number too long to convert) into a problem on the value's line instead of a Python exception."""
+    from ruamel.yaml.constructor import ConstructorError, SafeConstructor
+    from ruamel.yaml.nodes import ScalarNode
+
+    class CheckedConstructor(SafeConstructor):
+        def construct_non_recursive_object(self, node: Any, tag: str | None = None) -> Any:
+            try:
+                return super().construct_non_recursive_object(node, tag)
+            except (ValueError, TypeError, KeyError, ArithmeticError) as exc:
+                kind = str(node.tag).rsplit(":", 1)[-1].replace("timestamp", "date or time")
+                value = show(node.value) if isinstance(node, ScalarNode) else "this value"
+                raise ConstructorError(None, None, f"{value} is not a valid {kind}", node.start_mark) from exc
+
+    return CheckedConstructor
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    """Whether lists and mappings in `data` nest more than `limit` levels (walked without recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, Mapping):
+            children: Any = node.values()
+        elif isinstance(node, (list, tuple, set)):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def parse_flow(text: str) -> Any:
@@ -167,8 +223,8 @@ def load_preset(name_or_file: str, layers: LayerSink, _chain: tuple[str, ...] = 
 def parse_set(item: str) -> dict[str, Any]:
     """`a.b=value` into `{'a': {'b': SetText('value')}}`; the model's type decides how to read it."""
     key, sep, value = item.partition("=")
-    if not sep or not _SET_KEY.match(key):
-        raise UserError(Problem("--set", "", f"{item!r} is not KEY=VALUE with a dotted key (like service.port=9443)"))
+    if not sep or not _SET_KEY.fullmatch(key) or key.count(".") >= MAX_DEPTH:
+        raise UserError(Problem("--set", "", f"{show(item)} is not KEY=VALUE with a dotted key (like service.port=9443)"))
     out: dict[str, Any] = {}
     node = out
     parts = key.split(".")

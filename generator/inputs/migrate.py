@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from generator import keypath
-from generator.errors import Problem, UserError
+from generator.errors import Problem, UserError, show
 
 #: The version of the answers format this hardgen writes (`schema_version` in every answers file).
 SCHEMA_VERSION = 1
@@ -31,9 +31,15 @@ _ABSENT = object()
 
 
 def _move(data: dict[str, Any], old: str, new: str) -> str | None:
-    """Move top-level key `old` to key path `new`; an explicit value at `new` wins."""
+    """Move top-level key `old` to key path `new`; an explicit value at `new` wins. When a mapping on the way is
+    something else (`service: [1]`), nothing moves: the model then reports both keys."""
     if old not in data:
         return None
+    steps = keypath.parts(new)
+    for depth in range(1, len(steps)):
+        above = keypath.get(data, ".".join(map(str, steps[:depth])), _ABSENT)
+        if above is not _ABSENT and not isinstance(above, dict):
+            return None
     value = data.pop(old)
     if keypath.get(data, new, _ABSENT) is not _ABSENT:
         return f"dropped {old} (superseded by {new})"
@@ -55,7 +61,7 @@ def migrate(data: dict[str, Any], source: str) -> tuple[dict[str, Any], list[str
     """Answers data at SCHEMA_VERSION and the notes of what changed (empty when already current)."""
     version = data.get("schema_version", 0)
     if isinstance(version, bool) or not isinstance(version, int) or version < 0:
-        raise UserError(Problem(source, "schema_version", f"{version!r} is not a schema version (a whole number)"))
+        raise UserError(Problem(source, "schema_version", f"{show(version)} is not a schema version (a whole number)"))
     if version > SCHEMA_VERSION:
         raise UserError(Problem(source, "schema_version", f"{version} was written by a newer hardgen (this one reads up to {SCHEMA_VERSION}); upgrade hardgen"))
     if version == SCHEMA_VERSION:

@@ -44,7 +44,7 @@ def load(text: str) -> Any | None:
         return None
     try:
         data, end = _block(lines, 0, 0)
-    except _Unsure:
+    except (_Unsure, RecursionError):  # nesting deeper than Python recurses: ruamel reports it
         return None
     return data if end == len(lines) and isinstance(data, dict) else None
 
@@ -154,6 +154,8 @@ def _scalar(text: str, word: re.Pattern) -> Any:
     if text in NULLS:
         return None
     if INT.fullmatch(text):
+        if len(text) > 4000:  # beyond what int() converts (sys.get_int_max_str_digits): ruamel reports it
+            raise _Unsure
         return int(text)
     if FLOAT.fullmatch(text):
         return float(text)

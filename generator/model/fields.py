@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
+import re
 import types
 import typing
 from collections.abc import Callable, Iterator, Mapping
@@ -21,6 +23,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 from generator import keypath
 from generator.errors import Problem, say, show
 from generator.inputs.load import SetText, parse_flow
+from generator.model.validators import secret_value, unsafe_text
 from generator.records import record
 
 Check = Callable[[Any], "str | None"]
@@ -239,11 +242,22 @@ class Builder:
                 if not isinstance(k, str):
                     self.problem(path, f"key {show(k)} is not a string")
                     continue
-                out[k] = self.value(val_t, v, keypath.join(path, k))
+                sub = keypath.join(path, k)
+                why = unsafe_text(k) or secret_value(k)
+                if why:
+                    self.problem(sub, f"the key {say(k, why)}")
+                    continue
+                out[k] = self.value(val_t, v, sub)
             return types.MappingProxyType(dict(sorted(out.items())))
         return self.scalar(tp, raw, path)
 
     def scalar(self, tp: Any, raw: Any, path: str) -> Any:
+        union = _scalar_union(tp)
+        if isinstance(raw, str):
+            why = unsafe_text(raw, multiline=union is not None) or secret_value(raw)
+            if why:
+                self.problem(path, say(raw, why))
+                return None
         if get_origin(tp) is Literal:
             allowed = get_args(tp)
             cand = raw
@@ -253,14 +267,16 @@ class Builder:
                 return cand
             self.problem(path, f"{show(raw)} is not allowed (one of: {', '.join(str(a) for a in allowed)})")
             return None
-        union = _scalar_union(tp)
         if union is not None:
-            if isinstance(raw, SetText):
-                return _guess_scalar(raw)
-            if isinstance(raw, (str, int, float, bool)):
-                return raw
-            self.problem(path, f"{show(raw)} is not a string, number or true/false")
-            return None
+            value = _guess_scalar(raw) if isinstance(raw, SetText) else raw
+            if not isinstance(value, (str, int, float, bool)):
+                self.problem(path, f"{show(raw)} is not a string, number or true/false")
+                return None
+            why = _number_problem(value)
+            if why:
+                self.problem(path, f"{show(value)} {why}; give it as a quoted string in an answers file to keep it as text")
+                return None
+            return value
         if isinstance(raw, SetText):
             raw = {bool: _bool, int: _int, float: _float}.get(tp, str)(raw)
         if tp is float and isinstance(raw, int) and not isinstance(raw, bool):
@@ -268,9 +284,28 @@ class Builder:
         if tp is str and isinstance(raw, int) and not isinstance(raw, bool):
             raw = str(raw)
         if isinstance(raw, tp) and not (tp is int and isinstance(raw, bool)):
+            why = _number_problem(raw)
+            if why:
+                self.problem(path, f"{show(raw)} {why}")
+                return None
             return raw
         self.problem(path, f"{show(raw)} is not {type_words(tp)}" + ("; quote it" if tp is str and isinstance(raw, float) else ""))
         return None
+
+
+#: TOML integers are 64-bit (TOML 1.0: "Arbitrary 64-bit signed integers should be accepted and handled losslessly").
+INT64 = range(-(2**63), 2**63)
+
+
+def _number_problem(value: Any) -> str | None:
+    """What TOML (and so Config.toml) cannot hold: an integer beyond 64 bits, a NaN or an infinity."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and value not in INT64:
+        return "is outside the 64-bit integer range (TOML, and so Config.toml, holds no larger number)"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "is not a finite number"
+    return None
 
 
 class _Broken:
@@ -294,18 +329,23 @@ def _flow(raw: Any) -> Any:
     return raw
 
 
+#: Numbers on the command line: ASCII digits only (int() and float() also read ' 42 ', '1_000', Arabic-Indic digits
+#: and 'nan', which no user means as a number).
+#: (Patterns as text: `re` compiles and caches them on first use, and only `--set` needs them.)
+_INT_TEXT = r"[-+]?[0-9]+"
+_FLOAT_TEXT = r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
+#: A `--set` value of config.values is a number only when it is a TOML literal that Config.toml writes back as
+#: typed: canonical decimal integers and floats (007, 1.10, 1_000, +1, 1e3 keep their text).
+_CANONICAL_INT = r"-?(?:0|[1-9][0-9]*)"
+_CANONICAL_FLOAT = r"-?(?:0|[1-9][0-9]*)\.[0-9]+"
+
+
 def _int(text: str) -> Any:
-    try:
-        return int(text, 10)
-    except ValueError:
-        return text
+    return int(text, 10) if re.fullmatch(_INT_TEXT, text) else text
 
 
 def _float(text: str) -> Any:
-    try:
-        return float(text)
-    except ValueError:
-        return text
+    return float(text) if re.fullmatch(_FLOAT_TEXT, text) else text
 
 
 def _bool(text: str) -> Any:
@@ -313,14 +353,14 @@ def _bool(text: str) -> Any:
 
 
 def _guess_scalar(text: str) -> Any:
-    lowered = text.lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
-    for conv in (int, float):
-        try:
-            return conv(text)
-        except ValueError:
-            pass
+    """A config value typed on the command line: its text, unless it is exactly a TOML boolean, integer or float
+    that Config.toml writes back unchanged (`true`, `42`, `1.5`)."""
+    if text in ("true", "false"):
+        return text == "true"
+    if re.fullmatch(_CANONICAL_INT, text) and text != "-0":
+        return int(text)
+    if re.fullmatch(_CANONICAL_FLOAT, text) and repr(float(text)) == text:
+        return float(text)
     return str(text)
 
 

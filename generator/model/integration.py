@@ -124,8 +124,8 @@ class Systemd:
     """systemd settings for a VM install."""
 
     user: str | None = field("System user the service runs as (never root)", None, check=checks.system_user, derived="the integration name")
-    install_dir: str | None = field("Directory the jar and its files are installed into", None, check=checks.absolute_path, derived="/opt/<name>")
-    java: str = field("Absolute path of the java binary the unit runs (a JDK of the release in jdk)", "/usr/bin/java", check=checks.absolute_path)
+    install_dir: str | None = field("Directory the jar and its files are installed into (root's alone: not under /var/lib, /var/log, /etc, /tmp, /run, /home ...)", None, check=checks.install_dir, derived="/opt/<name>")
+    java: str = field("Absolute path of the java binary the unit runs (a JDK of the release in jdk)", "/usr/bin/java", check=checks.java_binary)
     memory_max: str = field("MemoryMax= of the unit; the JVM heap is max_ram_percentage of it", "1Gi", check=checks.memory)
     tasks_max: int = field("TasksMax= of the unit: threads the JVM may start (GC, JIT and request threads)", 1024, check=lambda v: None if 64 <= v <= 65536 else "is not a task limit (64-65536; a JVM needs dozens of threads)", minimum=64, maximum=65536)
     limit_nofile: int = field("LimitNOFILE= of the unit: open files and sockets", 65536, check=lambda v: None if 1024 <= v <= 1048576 else "is not a file limit (1024-1048576)", minimum=1024, maximum=1048576)
@@ -152,7 +152,7 @@ class Integration:
     """One integration: every input (presets, answers, --set, the wizard) builds this, every target reads it resolved."""
 
     name: str = field("Integration name: a DNS-1123 label of at most 52 characters", check=checks.dns_label(52), pattern=checks.DNS_LABEL)
-    schema_version: int = field("Version of the answers format", SCHEMA_VERSION, ask=False)
+    schema_version: int = field("Version of the answers format", SCHEMA_VERSION, check=checks.schema_version(SCHEMA_VERSION), ask=False)
     runtime: Literal["ballerina", "mi"] = field("Runtime: ballerina (WSO2 Integrator) or mi (Micro Integrator)", "ballerina")
     jdk: Literal[17, 21, 25] = field("Java feature release the integration runs on", 21)
     artifact: str | None = field("Path of the built jar (or CAR folder for MI), relative to the build context", None, check=checks.relative_path, derived="target/bin/<module>.jar")

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from generator.errors import Problem
+from generator import secret_like
+from generator.errors import Problem, show
 from generator.model import validators as checks
 from generator.model.integration import (
     EPHEMERAL_MINIMUM_MI,
@@ -30,26 +31,26 @@ def cross_field_problems(m: Integration) -> list[tuple[str, str]]:
     if m.metrics.enabled and m.metrics.port == m.service.port:
         out.append(("metrics.port", f"{m.metrics.port} is the service port; choose another"))
     if m.kubernetes.namespace in RESERVED_NAMESPACES:
-        out.append(("kubernetes.namespace", f"{m.kubernetes.namespace!r} is not allowed: give the integration its own namespace"))
+        out.append(("kubernetes.namespace", f"{show(m.kubernetes.namespace)} is not allowed: give the integration its own namespace"))
     elif "kubernetes" in m.targets and not m.kubernetes.namespace and m.name in RESERVED_NAMESPACES:
-        out.append(("name", f"{m.name!r} is not allowed as the namespace (kubernetes.namespace defaults to the name): set kubernetes.namespace"))
+        out.append(("name", f"{show(m.name)} is not allowed as the namespace (kubernetes.namespace defaults to the name): set kubernetes.namespace"))
     if "kubernetes" in m.targets:
         out.extend(_kubernetes_checks(m))
     out.extend(_memory_checks(m))
     out.extend(_config_table_checks(m))
     for key in m.config.values:
         if checks.identifier(key):
-            out.append((f"config.values.{key}", f"{key!r} is not a Ballerina configurable name"))
+            out.append((f"config.values.{key}", f"{show(key)} is not a Ballerina configurable name"))
         elif key in m.secrets:
-            out.append((f"config.values.{key}", f"{key!r} is also listed in secrets; a secret never gets a value in Config.toml"))
-        elif any(w in key.lower() for w in ("password", "secret", "token", "apikey", "api_key", "privatekey")):
-            out.append((f"config.values.{key}", f"{key!r} looks like a secret; list its name under secrets instead"))
+            out.append((f"config.values.{key}", f"{show(key)} is also listed in secrets; a secret never gets a value in Config.toml"))
+        elif secret_like.secret_name(key):
+            out.append((f"config.values.{key}", f"{show(key)} looks like a secret; list its name under secrets instead"))
     for kind, peers in (("ingress", m.ingress), ("egress", m.egress)):
         seen = set()
         for i, p in enumerate(peers):
             where = f"{kind}[{i}]"
             if p.name in seen:
-                out.append((f"{where}.name", f"{p.name!r} is used twice"))
+                out.append((f"{where}.name", f"{show(p.name)} is used twice"))
             seen.add(p.name)
             if p.cidr and (p.labels or p.namespace):
                 out.append((where, "has both cidr and labels/namespace; a peer is either pods or an address block"))
@@ -61,12 +62,31 @@ def cross_field_problems(m: Integration) -> list[tuple[str, str]]:
                 out.append((f"{where}.port", "is not used for ingress peers: they call service.port"))
             out.extend(_except_checks(where, p))
     if "systemd" in m.targets and not m.systemd.user and checks.system_user(m.name[:32]):
-        out.append(("systemd.user", f"is needed: the integration name {m.name!r} {checks.system_user(m.name[:32])}"))
+        out.append(("systemd.user", f"is needed: the integration name {show(m.name)} {checks.system_user(m.name[:32])}"))
     if len(set(m.secrets)) != len(m.secrets):
         out.append(("secrets", "lists a name twice"))
     out.extend(_keystore_checks(m))
     out.extend(_external_checks(m))
+    out.extend(_artifact_checks(m))
     return out
+
+
+#: The folder of hardgen's output (docker.deploy_dir) that holds Config.toml, the secrets template, and the filled
+#: secrets file and PKCS12 keystore an operator puts beside them (targets/shared/ballerina_config.py).
+CONFIG_FOLDER = "config"
+
+
+def _artifact_checks(m: Integration) -> list[tuple[str, str]]:
+    """The jar is copied into the image (and installed by install.sh): it must not be, or hold, the config folder
+    where the filled secrets file and the keystore live. Compared as a case-insensitive file system would."""
+    module = m.config.module or m.name.replace("-", "_")
+    artifact = m.artifact or f"target/bin/{module}.jar"
+    deploy = "" if m.docker.deploy_dir == "." else m.docker.deploy_dir
+    config = f"{deploy}/{CONFIG_FOLDER}" if deploy else CONFIG_FOLDER
+    if not checks.overlaps(artifact.casefold(), config.casefold()):
+        return []
+    return [("artifact", f"{show(artifact)} is or holds {config}/ (docker.deploy_dir {show(m.docker.deploy_dir)}), where the filled "
+             f"secrets file and the keystore live: the image would carry them; give the path of the built jar, like target/bin/{module}.jar")]
 
 
 def _keystore_checks(m: Integration) -> list[tuple[str, str]]:
@@ -78,15 +98,15 @@ def _keystore_checks(m: Integration) -> list[tuple[str, str]]:
         return [("service.keystore_passphrase_key", "is needed while service.keystore_path_key is set: a Ballerina keystore cannot be opened without its password (or set keystore_path_key to null too)")]
     out: list[tuple[str, str]] = []
     if s.keystore_passphrase_key == s.keystore_path_key:
-        out.append(("service.keystore_passphrase_key", f"{s.keystore_passphrase_key!r} is also keystore_path_key; give them different names"))
+        out.append(("service.keystore_passphrase_key", f"{show(s.keystore_passphrase_key)} is also keystore_path_key; give them different names"))
     if s.keystore_path_key in m.secrets:
-        out.append(("service.keystore_path_key", f"{s.keystore_path_key!r} is also listed in secrets; the keystore's path is not a secret (its password is)"))
+        out.append(("service.keystore_path_key", f"{show(s.keystore_path_key)} is also listed in secrets; the keystore's path is not a secret (its password is)"))
     for field_name in ("keystore_path_key", "keystore_passphrase_key"):
         key = getattr(s, field_name)
         if key in m.config.values:
-            out.append((f"service.{field_name}", f"{key!r} is also a key of config.values; hardgen writes the keystore's configurables itself"))
+            out.append((f"service.{field_name}", f"{show(key)} is also a key of config.values; hardgen writes the keystore's configurables itself"))
         if key == m.config.port_key:
-            out.append((f"service.{field_name}", f"{key!r} is also config.port_key; choose another name"))
+            out.append((f"service.{field_name}", f"{show(key)} is also config.port_key; choose another name"))
     return out
 
 
@@ -103,7 +123,7 @@ def _config_table_checks(m: Integration) -> list[tuple[str, str]]:
         out.append(("config.module", f"{m.config.org}.{module} is a runtime module whose table hardgen writes itself "
                     f"([{m.config.org}.{module}]); give the integration's package its own org and name (Ballerina.toml)"))
     if m.config.port_key and m.config.port_key in m.secrets:
-        out.append(("secrets", f"{m.config.port_key!r} is config.port_key, which Config.toml sets; a key belongs to one file only "
+        out.append(("secrets", f"{show(m.config.port_key)} is config.port_key, which Config.toml sets; a key belongs to one file only "
                     "(Ballerina reads the first file that has it: hardgen lists the secrets file first)"))
     return out
 
@@ -138,7 +158,7 @@ def _except_checks(where: str, p) -> list[tuple[str, str]]:
     for i, block in enumerate(p.except_):
         inner = ipaddress.ip_network(block)
         if inner.version != outer.version or not inner.subnet_of(outer) or inner == outer:  # type: ignore[arg-type]
-            out.append((f"{where}.except[{i}]", f"{block!r} is not a block inside {p.cidr!r}"))
+            out.append((f"{where}.except[{i}]", f"{show(block)} is not a block inside {show(p.cidr)}"))
     return out
 
 

@@ -6,6 +6,12 @@ whose style is not obvious (and anything that is not a plain dict, list or
 one-line scalar) is left to ruamel itself. tests/test_yaml_emitter.py pins the
 direct path to ruamel's output. The scalar rules are shared with the reader
 (`generator.yaml_scalars`).
+
+Both paths quote every string that a YAML 1.1 reader would take for a boolean,
+null, number or date (`on`, `no`, `y`, `0777`, `12:30`): Kubernetes reads
+manifests with yaml.v2, a YAML 1.1 resolver, so a namespace `no` written plain
+would reach the API server as `false`. ruamel quotes them through
+`_QuotingRepresenter`, the direct path writes the same `'on'`.
 """
 
 from __future__ import annotations
@@ -15,18 +21,46 @@ import io
 import re
 from typing import Any
 
-from generator.yaml_scalars import digits_but_text
+from generator.yaml_scalars import digits_but_text, typed_in_some_yaml
 
 
 @functools.cache
 def _yaml():
     from ruamel.yaml import YAML
+    from ruamel.yaml.representer import RoundTripRepresenter
 
+    class _QuotingRepresenter(RoundTripRepresenter):
+        """ruamel's round-trip representer, quoting the strings a YAML 1.1 resolver would read as another type."""
+
+    def represent_str(representer, data: str):
+        style = "'" if data and typed_in_some_yaml(data) else None
+        return representer.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+    _QuotingRepresenter.add_representer(str, represent_str)
     yaml = YAML(typ="rt")
+    yaml.Representer = _QuotingRepresenter
+    yaml.Constructor = _plain_keeping_constructor()
     yaml.default_flow_style = False
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 4096
     return yaml
+
+
+def _plain_keeping_constructor():
+    """ruamel's round-trip constructor, keeping a plain scalar that a YAML 1.1 reader types (`enabled: yes` in a
+    hand-edited manifest, a boolean to Kubernetes) plain when it is dumped again: a merge must not turn it into
+    the string 'yes'. Only text hardgen itself writes (always quoted, so never plain) is quoted by the representer."""
+    from ruamel.yaml.constructor import RoundTripConstructor
+    from ruamel.yaml.scalarstring import PlainScalarString
+
+    class PlainKeepingConstructor(RoundTripConstructor):
+        def construct_scalar(self, node):
+            value = super().construct_scalar(node)
+            if not node.style and type(value) is str and typed_in_some_yaml(value):
+                return PlainScalarString(value)
+            return value
+
+    return PlainKeepingConstructor
 
 
 def round_trip_yaml():
@@ -87,16 +121,22 @@ def dump_yaml(*documents: Any) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
-#: A plain scalar in any block context (':' and ' ' only before a word character) ...
+#: A plain scalar in any block context (':' and ' ' only before a word character), unless a resolver reads it as
+#: another type (yaml_scalars.typed_in_some_yaml).
 _PLAIN = re.compile(r"(?:[A-Za-z_/](?:[A-Za-z0-9_./@-]|[: ](?=[A-Za-z0-9_./]))*|\.\.?(?:/[A-Za-z0-9_./-]*)?)")
-_NOT_PLAIN = frozenset({"true", "false", "null"})  # ... unless a resolver reads it as bool or null
 #: Line breaks (YAML counts NEL and the Unicode separators too) and other control characters:
 #: ruamel's quoting of these depends on the indentation, so they are left to it.
 _CONTEXTUAL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 _FLOAT = re.compile(r"-?[0-9]{1,15}\.[0-9]{1,15}")
-#: A string of digits (a port in a command line, "15" seconds): a resolver reads it as a number, so ruamel
-#: single-quotes it; written here without asking ruamel (tests/test_yaml_emitter.py pins it).
-_DIGIT_STRING = re.compile(r"[-+]?[0-9]{1,18}(?:\.[0-9]{1,18})?")
+#: Text a resolver reads as another type (a port in a command line, "15" seconds, `on`, `0777`) made only of
+#: characters that need no escape in single quotes: ruamel writes it as 'text'; written here without asking ruamel
+#: (tests/test_yaml_emitter.py pins it).
+_QUOTED_AS_IS = re.compile(r"[A-Za-z0-9_.:+~=<-]+")
+
+
+def _typed_text(text: str) -> str | None:
+    """'text' for text a resolver would read as another type, when single quotes need no escape; else None."""
+    return f"'{text}'" if _QUOTED_AS_IS.fullmatch(text) else None
 
 
 @functools.lru_cache(maxsize=8192)
@@ -104,12 +144,12 @@ def _value_text(text: str) -> str | None:
     """A string as ruamel writes it as a block value (plain or quoted), or None if not on one line."""
     if len(text) > 1000:
         return None  # far from the 4096-column width, so no line is ever folded
-    if _PLAIN.fullmatch(text) and text.lower() not in _NOT_PLAIN:
+    if typed_in_some_yaml(text):
+        quoted = _typed_text(text)
+        if quoted is not None:
+            return quoted
+    elif _PLAIN.fullmatch(text) or digits_but_text(text):
         return text
-    if digits_but_text(text):
-        return text
-    if _DIGIT_STRING.fullmatch(text):
-        return f"'{text}'"
     if _CONTEXTUAL.search(text):
         return None
     dumped = _ruamel_text({"k": text})
@@ -122,7 +162,11 @@ def _value_text(text: str) -> str | None:
 def _key_text(text: str) -> str | None:
     if len(text) > 100:
         return None  # long keys become explicit '? ' keys
-    if _PLAIN.fullmatch(text) and text.lower() not in _NOT_PLAIN:
+    if typed_in_some_yaml(text):
+        quoted = _typed_text(text)
+        if quoted is not None:
+            return quoted
+    elif _PLAIN.fullmatch(text):
         return text
     if _CONTEXTUAL.search(text):
         return None
