@@ -33,6 +33,12 @@ BOOLEANS = {"true": True, "True": True, "TRUE": True, "false": False, "False": F
 NULLS = frozenset({"null", "Null", "NULL", "~"})
 
 
+#: A JVM option (`-XX:+AlwaysPreTouch`, `-Dkey=a,b`), which `jvm.extra_flags` holds: '-' and a letter start no number,
+#: null, boolean or date in YAML 1.1 or 1.2, '-' before a non-space is no sequence entry, and ':' is followed by text.
+#: In a flow collection (`[...]`) a ',' ends the item, so the reader takes such options there only without one.
+JVM_OPTION = re.compile(r"-[A-Za-z](?:[A-Za-z0-9_./+=,-]|:(?=[A-Za-z0-9_./+=-]))*")
+
+
 def digits_but_text(text: str) -> bool:
     """Text that starts with a digit and that no resolver reads as a number or a date."""
     return DIGITS_NOT_NUMBER.fullmatch(text) is not None and LOOKS_LIKE_WORD.search(text) is not None

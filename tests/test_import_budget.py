@@ -131,9 +131,6 @@ def test_generate_from_answers_imports_no_ruamel_wizard_cookiecutter_or_metadata
     assert not found, broken_rule(args, found)
 
 
-@pytest.mark.xfail(strict=True, reason="generator/inputs/yaml_subset.py declines a plain scalar that starts with '-' "
-                                       "(`- -XX:+AlwaysPreTouch`, `[-Dfoo=bar]`), so recorded answers with jvm.extra_flags go to ruamel; "
-                                       "remove this mark when the quick reader takes them")
 def test_replaying_recorded_answers_with_jvm_flags_imports_no_ruamel(tmp_path):
     """What hardgen writes to .hardgen/answers.yaml, it reads back on the quick path (replays and `regenerate` read it)."""
     generate("deploy", "name=orders", "targets=[docker, kubernetes, systemd]", "jvm.extra_flags=[-XX:+AlwaysPreTouch, -Dfoo=bar]",

@@ -22,7 +22,8 @@ REPO = Path(__file__).resolve().parent.parent
 WORDS = ["name", "port", "yes", "no", "on", "off", "y", "true", "null", "1.0", "0.1.0", "500m", "10.0.0.0/24", "a b",
          "a: b", "a #b", "#x", "", " x", "-x", "sha256:abc", "eclipse-temurin:21-jre", "/health", ".", "..", "./x",
          ".5", ".inf", "0777", "0x1F", "1e3", "+1", "-0", "1_000", "2001-12-14", "12:30", "a,b", "[a]", "{a}", "x'y",
-         'x"y', "é", "~", "Null", "FALSE", "a  b", "b\\n", "'q'", "(x)", "a?", "k:", "x - y"]
+         'x"y', "é", "~", "Null", "FALSE", "a  b", "b\\n", "'q'", "(x)", "a?", "k:", "x - y",
+         "-XX:+AlwaysPreTouch", "-Dx=a,b", "-D:x", "-a:b", "-Xlog:gc*"]
 
 
 def ruamel_load(text: str):
@@ -85,6 +86,14 @@ def test_hand_written_answers_match_ruamel():
         "name: a\nx: a#b\n",
         "name: a # c\ny: 'a # b'\n",
         "name: a\n---\nname: b\n",
+        # jvm.extra_flags: JVM options start with '-' and hold ':' '+' '=' ',' (a ',' ends a flow item)
+        "name: a\njvm:\n  extra_flags:\n    - -XX:+AlwaysPreTouch\n    - -Dx=a,b\n    - -XX:MaxRAM=1\n",
+        "name: a\nextra_flags: [-Dfoo=bar, -XX:+UseZGC, -Dx=a]\n",
+        "name: a\nx: [-Dx=a,b]\n",
+        "name: a\nx: -a: b\n",
+        "name: a\nx:\n  - -a: b\n",
+        "name: a\nx: -x:y\n",
+        "name: a\nx: [-a:]\n",
     ]
     for text in texts:
         agrees_with_ruamel(text)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from generator.yaml_scalars import BOOLEANS, DOTS, FLOAT, INT, NULLS, digits_but_text
+from generator.yaml_scalars import BOOLEANS, DOTS, FLOAT, INT, JVM_OPTION, NULLS, digits_but_text
 
 _REFUSED = re.compile(r"[\t\r&*!|>%@`\\]|^---|^\.\.\.|\?|<<", re.M)
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*")
@@ -121,7 +121,7 @@ def _value(text: str) -> Any:
         if not text.endswith("]"):
             raise _Unsure
         inner = text[1:-1].strip(" ")
-        return [_scalar(part.strip(" "), _WORD) for part in inner.split(",")] if inner else []
+        return [_scalar(part.strip(" "), _WORD, True) for part in inner.split(",")] if inner else []
     if text.startswith("{"):
         if not text.endswith("}"):
             raise _Unsure
@@ -131,12 +131,12 @@ def _value(text: str) -> Any:
             key, sep, rest = part.strip(" ").partition(":")
             if not sep or not _KEY.fullmatch(key) or key in BOOLEANS or key in NULLS or key in out or not rest.startswith(" "):
                 raise _Unsure
-            out[key] = _scalar(rest.strip(" "), _WORD)
+            out[key] = _scalar(rest.strip(" "), _WORD, True)
         return out
-    return _scalar(text, _BLOCK_WORD)
+    return _scalar(text, _BLOCK_WORD, False)
 
 
-def _scalar(text: str, word: re.Pattern) -> Any:
+def _scalar(text: str, word: re.Pattern, in_flow: bool) -> Any:
     if not text:
         raise _Unsure
     if text[0] == "'":
@@ -160,6 +160,8 @@ def _scalar(text: str, word: re.Pattern) -> Any:
     if FLOAT.fullmatch(text):
         return float(text)
     if (word.fullmatch(text) or DOTS.fullmatch(text)) and not text.endswith(" ") and "  " not in text:
+        return text
+    if JVM_OPTION.fullmatch(text) and (not in_flow or "," not in text):  # jvm.extra_flags
         return text
     if digits_but_text(text):
         return text

@@ -21,7 +21,7 @@ import io
 import re
 from typing import Any
 
-from generator.yaml_scalars import digits_but_text, typed_in_some_yaml
+from generator.yaml_scalars import JVM_OPTION, digits_but_text, typed_in_some_yaml
 
 
 @functools.cache
@@ -148,7 +148,7 @@ def _value_text(text: str) -> str | None:
         quoted = _typed_text(text)
         if quoted is not None:
             return quoted
-    elif _PLAIN.fullmatch(text) or digits_but_text(text):
+    elif _PLAIN.fullmatch(text) or digits_but_text(text) or JVM_OPTION.fullmatch(text):
         return text
     if _CONTEXTUAL.search(text):
         return None
