@@ -1,14 +1,17 @@
-"""`@record`: a dataclass whose eq, hash, repr (and order) are shared functions, not compiled per class.
+"""`@record`: a dataclass whose methods are shared functions, not compiled per class.
 
 Python 3.11 builds each method `@dataclass` generates from source text and
 compiles it on its own at import: six methods for a frozen class, ten with
-ordering. hardgen declares some twenty records on the path of every command,
+ordering. hardgen declares some thirty records on the path of every command,
 and compiling their methods was a sixth of a cold `hardgen generate`. These
-functions do what the generated ones do: equality and ordering compare the
-tuples of `compare` fields of two objects of the same class, hashing hashes
-that tuple (frozen records only; a mutable record is unhashable, as with
-`@dataclass`), and repr prints `Name(field=value, ...)` for the `repr` fields.
-`__init__`, `__setattr__` (frozen) and `fields()`/`replace()` stay dataclasses'.
+functions do what the generated ones do: `__init__` takes the fields
+positionally (all but keyword-only ones) or by keyword, with their defaults and
+default factories; a frozen record refuses to assign or delete any attribute
+(`dataclasses.FrozenInstanceError`); equality and ordering compare the tuples of
+`compare` fields of two objects of the same class, hashing hashes that tuple
+(frozen records only; a mutable record is unhashable, as with `@dataclass`),
+and repr prints `Name(field=value, ...)` for the `repr` fields.
+`fields()`/`replace()` stay dataclasses'. tests/test_records.py pins each to `@dataclass`.
 """
 
 from __future__ import annotations
@@ -51,6 +54,42 @@ def _ge(self, other):
     return NotImplemented
 
 
+_MISSING = dataclasses.MISSING
+
+
+def _init(self, *args, **kwargs):
+    """The dataclass `__init__`, read from the class's field list instead of compiled for it."""
+    positional, fields = type(self).__record_init__
+    if len(args) > len(positional):
+        raise TypeError(f"{type(self).__qualname__}() takes {len(positional)} positional arguments but {len(args)} were given")
+    set_attribute = object.__setattr__
+    given = dict(zip(positional, args, strict=False))
+    for name in kwargs:
+        if name in given:
+            raise TypeError(f"{type(self).__qualname__}() got multiple values for argument {name!r}")
+    given.update(kwargs)
+    for name, default, factory in fields:
+        if name in given:
+            value = given.pop(name)
+        elif default is not _MISSING:
+            value = default
+        elif factory is not _MISSING:
+            value = factory()
+        else:
+            raise TypeError(f"{type(self).__qualname__}() missing 1 required argument: {name!r}")
+        set_attribute(self, name, value)
+    if given:
+        raise TypeError(f"{type(self).__qualname__}() got an unexpected keyword argument {next(iter(given))!r}")
+
+
+def _frozen_setattr(self, name, value):
+    raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+
+def _frozen_delattr(self, name):
+    raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+
+
 def _hash(self):
     return hash(_compared(self))
 
@@ -69,13 +108,23 @@ def record(cls: Any = None, /, *, frozen: bool = False, order: bool = False, kw_
     """
 
     def wrap(cls: Any) -> Any:
-        shared: dict[str, Any] = {"__eq__": _eq, "__repr__": _repr, "__hash__": _hash if frozen else None}
+        shared: dict[str, Any] = {"__init__": _init, "__eq__": _eq, "__repr__": _repr, "__hash__": _hash if frozen else None}
+        if frozen:
+            shared.update(__setattr__=_frozen_setattr, __delattr__=_frozen_delattr)
         if order:
             shared.update(__lt__=_lt, __le__=_le, __gt__=_gt, __ge__=_ge)
         for name in shared:
             if name in cls.__dict__:
                 raise TypeError(f"{cls.__name__} defines {name}; use @dataclass for hand-written value methods")
-        cls = dataclasses.dataclass(cls, frozen=frozen, eq=False, repr=False, kw_only=kw_only)
+        if "__post_init__" in dir(cls):
+            raise TypeError(f"{cls.__name__} has __post_init__; use @dataclass")
+        # init=False, frozen=False: dataclasses compiles neither __init__ nor __setattr__/__delattr__; ours are shared.
+        cls = dataclasses.dataclass(cls, init=False, frozen=False, eq=False, repr=False, kw_only=kw_only)
+        fields = [f for f in dataclasses.fields(cls)]
+        cls.__record_init__ = (
+            tuple(f.name for f in fields if not f.kw_only),
+            tuple((f.name, f.default, f.default_factory) for f in fields),
+        )
         for name, method in shared.items():
             setattr(cls, name, method)
         return cls
