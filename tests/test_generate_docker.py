@@ -111,3 +111,12 @@ def test_the_withdrawn_security_manager_is_refused_with_the_way_out_and_nothing_
 def test_output_elsewhere_than_deploy_dir_warns_how_to_build(tmp_path):
     r = generate("out", "name=demo", preset="docker", cwd=tmp_path)
     assert "docker.deploy_dir" in r.stderr
+
+
+def test_metrics_no_one_can_scrape_and_a_base_without_curl_are_said(tmp_path):
+    r = generate("a", "name=demo", "metrics.enabled=true", preset="docker", cwd=tmp_path)
+    assert "metrics listener stays on 127.0.0.1 inside the container" in r.stderr
+    r = generate("b", "name=demo", "image.base=registry.example.com/base/java:21", preset="docker", cwd=tmp_path)
+    assert "is not an eclipse-temurin image; the HEALTHCHECK runs curl" in r.stderr
+    r = generate("c", "name=demo", preset="docker", cwd=tmp_path)
+    assert "curl" not in r.stderr and "127.0.0.1" not in r.stderr

@@ -166,6 +166,56 @@ def test_default_deny_isolates_every_other_pod_in_the_namespace(outputs, tmp_pat
             assert end not in ("orders-prod/stranger", "orders-prod/fake-dns"), f"{src} => {dst} despite default-deny"
 
 
+SHARED = {
+    "name": "shipping",
+    "targets": ["kubernetes"],
+    "image": {"digest": DIGEST},
+    "ingress": [{"name": "gateway", "namespace": "edge", "labels": {"app": "gateway"}}],
+    "egress": [{"name": "partner", "cidr": "10.0.0.0/8", "except": ["10.244.0.0/16", "10.96.0.0/12"], "port": 443}],
+    "kubernetes": {"namespace": "shared", "create_namespace": False, "default_deny": True},
+}
+
+
+@pytest.mark.reviewers
+def test_in_a_namespace_hardgen_does_not_own_default_deny_leaves_every_other_workload_alone(tmp_path):
+    """A namespace-wide default-deny in a shared namespace cut every other workload off (DNS included);
+    it now selects only this integration's pods, under this integration's name, and hardgen says so."""
+    answers = tmp_path / "shared.yaml"
+    answers.write_bytes(dump_yaml(SHARED))
+    done = generate(tmp_path / "out", answers=[answers], cwd=tmp_path)
+    assert "hardgen does not own namespace 'shared'" in done.stderr
+    objects = kube.load_all(tmp_path / "out" / "kubernetes")
+    assert not [p for p in kube.of_kind(objects, "NetworkPolicy") if p["spec"]["podSelector"] == {}]
+    assert "shipping-default-deny" in {p["metadata"]["name"] for p in kube.of_kind(objects, "NetworkPolicy")}
+    model = kube.model_of(SHARED)
+    (deployment,) = kube.of_kind(objects, "Deployment")
+    pods = ncasim.synthetic_cluster(model, deployment["spec"]["template"]["metadata"]["labels"])
+    lines = ncasim.connectivity(kube.of_kind(objects, "NetworkPolicy"), pods, tmp_path)
+    assert ncasim.flow_problems(model, pods, lines) == []
+    allowed = {(s, d): c for s, d, c in lines if isinstance(s, str) and isinstance(d, str)}
+    # Another workload of the namespace keeps all its traffic, DNS included: no policy of hardgen's selects it.
+    assert allowed[("shared/stranger", "kube-system/coredns")] == ncasim.ALL
+    assert allowed[("shared/stranger", "shared/fake-dns")] == ncasim.ALL
+
+
+@pytest.mark.reviewers
+def test_an_ipblock_except_keeps_the_pod_network_out_of_a_private_range_peer(tmp_path):
+    import ipaddress
+
+    answers = tmp_path / "shared.yaml"
+    answers.write_bytes(dump_yaml(SHARED))
+    generate(tmp_path / "out", answers=[answers], cwd=tmp_path)
+    objects = kube.load_all(tmp_path / "out" / "kubernetes")
+    model = kube.model_of(SHARED)
+    (deployment,) = kube.of_kind(objects, "Deployment")
+    pods = ncasim.synthetic_cluster(model, deployment["spec"]["template"]["metadata"]["labels"])
+    lines = ncasim.connectivity(kube.of_kind(objects, "NetworkPolicy"), pods, tmp_path)
+    reached = [r for s, d, c in lines if s == "shared/integration" and not isinstance(d, str) and ("TCP", 443) in c for r in d]
+    assert reached, "the partner's addresses are reachable"
+    pod_network = ipaddress.ip_network("10.244.0.0/16")
+    assert not [r for r in reached if r[0] in pod_network or r[1] in pod_network or (r[0] < pod_network[0] and r[1] > pod_network[-1])]
+
+
 @pytest.mark.reviewers
 def test_rich_model_flows_reach_each_peer_on_its_port(outputs, tmp_path):
     model = kube.model_of(RICH)
@@ -212,6 +262,14 @@ def test_deployment_wires_config_secrets_and_jvm_options_as_read_only_files(outp
     assert {p["containerPort"] for p in container["ports"]} == {8443, 9797}
     assert pod["topologySpreadConstraints"] and kube.of_kind(objects, "PodDisruptionBudget")
     assert pod["automountServiceAccountToken"] is False
+
+
+def test_a_stopping_pod_keeps_serving_while_its_endpoint_goes_then_gets_the_jvms_stop_time(outputs):
+    """Ballerina's Code to Cloud sleeps 15 s in preStop (module-ballerina-c2c); the grace period covers that and 30 s more."""
+    (deployment,) = kube.of_kind(kube.load_all(outputs["rich"][0]), "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["containers"][0]["lifecycle"] == {"preStop": {"exec": {"command": ["sleep", "15"]}}}
+    assert pod["terminationGracePeriodSeconds"] == 45
 
 
 def test_single_replica_has_no_disruption_budget_and_http_probes(outputs):

@@ -194,7 +194,16 @@ def intended(model, pods: list[SimPod]) -> dict[tuple[str, str], frozenset]:
 
 
 def _within(ranges, networks) -> bool:
-    return all(any(first in net and last in net for net in networks) for first, last in ranges)
+    """Every address of every range lies in the union of `networks` (nca merges adjacent blocks into one range)."""
+    spans = sorted((int(n.network_address), int(n.broadcast_address)) for n in networks)
+    for first, last in ranges:
+        need, end = int(first), int(last)
+        for a, b in spans:
+            if a <= need <= b:
+                need = b + 1
+        if need <= end:
+            return False
+    return True
 
 
 def _covers(ranges, net) -> bool:
@@ -207,6 +216,14 @@ def _covers(ranges, net) -> bool:
         if need > end:
             return True
     return need > end
+
+
+def allowed_blocks(peer) -> list:
+    """A cidr peer's block without its `except` blocks (computed here with `ipaddress`, not with hardgen's code)."""
+    blocks = [ipaddress.ip_network(peer.cidr)]
+    for hole in (ipaddress.ip_network(e) for e in peer.except_ or ()):
+        blocks = [part for net in blocks for part in (net.address_exclude(hole) if hole.subnet_of(net) else [net])]
+    return blocks
 
 
 def flow_problems(model, pods: list[SimPod], lines) -> list[str]:
@@ -231,14 +248,14 @@ def flow_problems(model, pods: list[SimPod], lines) -> list[str]:
     for pair in sorted(set(want) | set(seen_pairs)):
         if want.get(pair, frozenset()) != seen_pairs.get(pair, frozenset()):
             problems.append(f"{pair[0]} => {pair[1]}: nca allows {sorted(seen_pairs.get(pair, []))}, intended {sorted(want.get(pair, []))}")
-    ingress_nets = [ipaddress.ip_network(p.cidr) for p in model.ingress if p.cidr]
+    ingress_nets = [net for p in model.ingress if p.cidr for net in allowed_blocks(p)]
     for ranges, conn in ip_in:
         if conn != frozenset(_tcp(model.service.port)) or not _within(ranges, ingress_nets):
             problems.append(f"addresses {ranges} may reach the integration with {sorted(conn)}")
     for net in ingress_nets:
         if not _covers([r for ranges, conn in ip_in for r in ranges], net):
             problems.append(f"ingress from {net} is not allowed everywhere in the block")
-    egress = [(ipaddress.ip_network(p.cidr), p.port) for p in model.egress if p.cidr]
+    egress = [(net, p.port) for p in model.egress if p.cidr for net in allowed_blocks(p)]
     for ranges, conn in ip_out:
         for proto, port in conn:
             nets = [net for net, p in egress if proto == "TCP" and p == port]
