@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.support import hardgen as _hardgen
@@ -17,3 +19,14 @@ def hardgen():
 def hardgen_process():
     """The same call as `hardgen`, in a `python -m generator` process of its own (see tests/support/hardgen.py for when)."""
     return _hardgen.run_process
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A fresh output folder of `demo` from the docker preset, in `tmp_path`; call it with extra --set values."""
+
+    def make(*sets: str, out: str = "deploy") -> Path:
+        _hardgen.generate(out, "name=demo", *sets, preset="docker", cwd=tmp_path)
+        return tmp_path / out
+
+    return make

@@ -11,20 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.hardgen import generate, tree
+from tests.support.hardgen import tree
 
 OUT = "deploy"
-
-
-@pytest.fixture
-def project(tmp_path):
-    """A fresh output folder of `demo`; call it with extra --set values."""
-
-    def make(*sets: str, out: str = OUT) -> Path:
-        generate(out, "name=demo", *sets, preset="docker", cwd=tmp_path)
-        return tmp_path / out
-
-    return make
 
 
 def regenerate(hardgen, cwd: Path, *args: str):

@@ -15,19 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.hardgen import generate, tree
+from tests.support.hardgen import tree
 
 OUT = "deploy"
 SECRET = "TOKEN=hunter2-do-not-print"
-
-
-@pytest.fixture
-def project(tmp_path):
-    def make(*sets: str, out: str = OUT) -> Path:
-        generate(out, "name=demo", *sets, preset="docker", cwd=tmp_path)
-        return tmp_path / out
-
-    return make
 
 
 def edit_state(out: Path, change) -> None:
