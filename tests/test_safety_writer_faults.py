@@ -117,12 +117,11 @@ def write(kind: str, versions, cwd: Path) -> int:
         if r.returncode == 2:
             assert len(r.stderr.strip().splitlines()) == 1 and "injected failure" in r.stderr, r.stderr
         return r.returncode
-    from generator.output.state import read_state
     from generator.output.writer import write_output
 
     try:
         out = cwd / "out"
-        write_output(out, versions["desired"], read_state(out) if out.exists() else None, force=kind == "generate", label="out")
+        write_output(out, versions["desired"], force=kind == "generate", label="out")
     except OSError as exc:
         assert "injected failure" in str(exc)
         return 2

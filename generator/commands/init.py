@@ -67,7 +67,7 @@ def run(args) -> int:
     if not confirm(f"Write these files to {out_dir}?"):
         print("aborted, nothing written", file=sys.stderr)
         return ExitCode.ABORTED
-    result = write_output(out_dir, rendered.desired, previous)
+    result = write_output(out_dir, rendered.desired)
     print(f"{out_dir}: {result.summary()}")
     print(f"Replay in a pipeline: hardgen generate --answers {shlex.quote(str(existing))} --output {shlex.quote(str(out_dir))}")
     return 0

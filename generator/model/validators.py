@@ -252,11 +252,6 @@ def security_manager_withdrawn(value: bool) -> str | None:
             "and systemd sandbox confine the JVM instead. Set jvm.security_manager=false (a generated security.policy is then removed)")
 
 
-def looks_like_secret_value(text: str) -> bool:
-    """A pasted token or password where a *name* belongs (the wizard asks before it echoes an answer)."""
-    return secret_like.pasted_secret(text)
-
-
 def secret_name(value: str) -> str | None:
     """An item of `secrets`: the name of a secret configurable, never the secret itself."""
     if secret_like.pasted_secret(value):

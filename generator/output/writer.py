@@ -481,13 +481,11 @@ def _writable(walker: Walker, out_dir: Path, rel: str, st: os.stat_result | None
         cut = rel.find("/", cut + 1)
 
 
-def write_output(out_dir: Path, desired: Desired, previous: State | None = None, *, force: bool = False, label: str = "--output",
-                 tidy: bool = True) -> WriteResult:
-    """Write one folder. `previous` is not used: the state is read again under the folder's lock, where it cannot change.
+def write_output(out_dir: Path, desired: Desired, *, force: bool = False, label: str = "--output", tidy: bool = True) -> WriteResult:
+    """Write one folder. Its state is read under the folder's lock, where it cannot change.
 
     With `tidy`, dead stages of fresh folders are removed from the parent first (a batch does that once, for all its folders).
     """
-    del previous
     out_dir = output_folder(out_dir, label)
     for _attempt in range(3):  # another run may create the folder between the look and the rename: then it is an existing one
         if not os.path.lexists(out_dir):

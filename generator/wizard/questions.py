@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, get_args, get_origin
 
-from generator import keypath
+from generator import keypath, secret_like
 from generator.errors import Problem
 from generator.inputs.load import SetText
 from generator.model import validators as checks
@@ -259,7 +259,7 @@ def _pasted_secret(q: Question, raw: Any) -> str | None:
         return None
     items = raw if isinstance(raw, list) else [raw]
     for i, item in enumerate(items):
-        if isinstance(item, str) and checks.looks_like_secret_value(item):
+        if isinstance(item, str) and secret_like.pasted_secret(item):
             return f"item {i + 1}" if isinstance(raw, list) else "this"
     return None
 
