@@ -132,9 +132,7 @@ def test_kustomization_lists_every_manifest_and_nothing_is_in_default(outputs, c
 def test_network_policies_allow_exactly_the_declared_flows_and_dns(outputs, case, tmp_path):
     model = kube.model_of_output(outputs[case][0])
     objects = kube.load_all(outputs[case][0])
-    (deployment,) = kube.of_kind(objects, "Deployment")
-    pods = ncasim.synthetic_cluster(model, deployment["spec"]["template"]["metadata"]["labels"])
-    lines = ncasim.connectivity(_integration_policies(objects), pods, tmp_path)
+    pods, lines = ncasim.cluster_flows(model, objects, tmp_path, _integration_policies(objects))
     assert ncasim.flow_problems(model, pods, lines) == []
     integ = f"{model.kubernetes.namespace}/{ncasim.INTEGRATION_POD}"
     allowed = {(s, d): c for s, d, c in lines if isinstance(s, str) and isinstance(d, str)}
@@ -155,9 +153,7 @@ def _integration_policies(objects):
 def test_default_deny_isolates_every_other_pod_in_the_namespace(outputs, tmp_path):
     model = kube.model_of(RICH)
     objects = kube.load_all(outputs["rich"][0])
-    (deployment,) = kube.of_kind(objects, "Deployment")
-    pods = ncasim.synthetic_cluster(model, deployment["spec"]["template"]["metadata"]["labels"])
-    lines = ncasim.connectivity(kube.of_kind(objects, "NetworkPolicy"), pods, tmp_path)
+    pods, lines = ncasim.cluster_flows(model, objects, tmp_path)
     # peers outside the namespace keep their flows; same-namespace peers are cut off like everyone else
     outside = [p for p in pods if p.namespace != "orders-prod" or p.name == ncasim.INTEGRATION_POD]
     assert ncasim.flow_problems(model, outside, lines) == []
@@ -188,9 +184,7 @@ def test_in_a_namespace_hardgen_does_not_own_default_deny_leaves_every_other_wor
     assert not [p for p in kube.of_kind(objects, "NetworkPolicy") if p["spec"]["podSelector"] == {}]
     assert "shipping-default-deny" in {p["metadata"]["name"] for p in kube.of_kind(objects, "NetworkPolicy")}
     model = kube.model_of(SHARED)
-    (deployment,) = kube.of_kind(objects, "Deployment")
-    pods = ncasim.synthetic_cluster(model, deployment["spec"]["template"]["metadata"]["labels"])
-    lines = ncasim.connectivity(kube.of_kind(objects, "NetworkPolicy"), pods, tmp_path)
+    pods, lines = ncasim.cluster_flows(model, objects, tmp_path)
     assert ncasim.flow_problems(model, pods, lines) == []
     allowed = {(s, d): c for s, d, c in lines if isinstance(s, str) and isinstance(d, str)}
     # Another workload of the namespace keeps all its traffic, DNS included: no policy of hardgen's selects it.
@@ -207,9 +201,7 @@ def test_an_ipblock_except_keeps_the_pod_network_out_of_a_private_range_peer(tmp
     generate(tmp_path / "out", answers=[answers], cwd=tmp_path)
     objects = kube.load_all(tmp_path / "out" / "kubernetes")
     model = kube.model_of(SHARED)
-    (deployment,) = kube.of_kind(objects, "Deployment")
-    pods = ncasim.synthetic_cluster(model, deployment["spec"]["template"]["metadata"]["labels"])
-    lines = ncasim.connectivity(kube.of_kind(objects, "NetworkPolicy"), pods, tmp_path)
+    _pods, lines = ncasim.cluster_flows(model, objects, tmp_path)
     reached = [r for s, d, c in lines if s == "shared/integration" and not isinstance(d, str) and ("TCP", 443) in c for r in d]
     assert reached, "the partner's addresses are reachable"
     pod_network = ipaddress.ip_network("10.244.0.0/16")
@@ -220,9 +212,7 @@ def test_an_ipblock_except_keeps_the_pod_network_out_of_a_private_range_peer(tmp
 def test_rich_model_flows_reach_each_peer_on_its_port(outputs, tmp_path):
     model = kube.model_of(RICH)
     objects = kube.load_all(outputs["rich"][0])
-    (deployment,) = kube.of_kind(objects, "Deployment")
-    pods = ncasim.synthetic_cluster(model, deployment["spec"]["template"]["metadata"]["labels"])
-    lines = ncasim.connectivity(_integration_policies(objects), pods, tmp_path)
+    _pods, lines = ncasim.cluster_flows(model, objects, tmp_path, _integration_policies(objects))
     allowed = {(s, d): c for s, d, c in lines if isinstance(s, str) and isinstance(d, str)}
     integ = "orders-prod/integration"
     assert allowed[("edge/in-gateway", integ)] == {("TCP", 8443)}

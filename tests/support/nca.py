@@ -156,6 +156,18 @@ def connectivity(policies: list[dict[str, Any]], pods: list[SimPod], work: Path)
     return parse_connectivity(report.read_text())
 
 
+def cluster_flows(model, objects: list[dict[str, Any]], work: Path, policies: list[dict[str, Any]] | None = None):
+    """(pods, connectivity lines): the synthetic cluster of a generated output and what nca says its policies allow.
+
+    `policies` defaults to every NetworkPolicy of `objects`; the integration's labels come from its Deployment.
+    """
+    (deployment,) = [o for o in objects if o.get("kind") == "Deployment"]
+    pods = synthetic_cluster(model, deployment["spec"]["template"]["metadata"]["labels"])
+    if policies is None:
+        policies = [o for o in objects if o.get("kind") == "NetworkPolicy"]
+    return pods, connectivity(policies, pods, work)
+
+
 # --------------------------------------------------------- the intent ---
 
 def _matches(pod: SimPod, namespace: str, labels) -> bool:
