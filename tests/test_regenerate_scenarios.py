@@ -128,7 +128,7 @@ def test_both_sides_changing_the_same_key_exits_3_and_leaves_the_users_file_unto
     assert config.read_bytes() == mine
     proposal = out / "config/Config.toml.hardgen-new"
     assert b"port = 9444" in proposal.read_bytes()
-    assert "config/Config.toml: conflict at integrations.demo.port: yours 8443, new 9444" in done.stderr
+    assert "deploy/config/Config.toml: integrations.demo.port: yours 8443, new 9444\n" in done.stderr
     assert "EXPOSE 9444" in (out / "Dockerfile").read_text(), "files without conflicts are still regenerated"
 
     again = regenerate(hardgen, tmp_path, OUT)
@@ -253,7 +253,7 @@ def test_many_folders_get_one_summary_line_each_and_the_worst_exit_code(project,
     assert done.returncode == 3
     summaries = [line for line in done.stdout.splitlines() if line.startswith(("a:", "b:", "c:")) and ": note: " not in line]
     assert summaries == ["a: 2 updated", "b: 1 updated, 1 conflict", "c: 2 updated"]
-    assert "b/Dockerfile: conflict at line" in done.stderr and "EXPOSE 7000" in done.stderr
+    assert "b/Dockerfile: line 35: yours 'EXPOSE 7000', new 'EXPOSE 9444'" in done.stderr and "EXPOSE 7000" in done.stderr
 
 
 def test_a_folder_not_written_by_hardgen_is_a_user_error(hardgen, tmp_path):
