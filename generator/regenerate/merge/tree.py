@@ -79,7 +79,7 @@ def shown_pair(where: str, ours: Any, theirs: Any, plain: Callable[[Any], Any] =
         return Conflict(where, HIDDEN, HIDDEN)
     a = plain(ours) if ours is not MISSING else MISSING
     b = plain(theirs) if theirs is not MISSING else MISSING
-    if _text_block(a) and _text_block(b):
+    if _text_blocks(a, b):
         return clash_line(where, a.splitlines(), b.splitlines(), 0)
     return Conflict(where, REMOVED if a is MISSING else show(a), REMOVED if b is MISSING else show(b))
 
@@ -102,9 +102,9 @@ def _keep_order(mapping: MutableMapping, keys: list) -> None:
     """The default for `TreeMerge.reorder`: keys the merge adds stay where they were added (at the end)."""
 
 
-def _text_block(x: Any) -> bool:
-    """A string of several lines: merged by lines, not as one value."""
-    return isinstance(x, str) and "\n" in x.rstrip("\n")
+def _text_blocks(*values: Any) -> bool:
+    """Strings, one of several lines at least: merged (and shown) by lines, not as one value."""
+    return all(isinstance(x, str) for x in values) and any("\n" in x.rstrip("\n") for x in values)
 
 
 def _same_style(like: Any, text: str) -> Any:
@@ -218,7 +218,7 @@ class TreeMerge:
             return ours
         if self.same(base, ours):
             return theirs
-        if _text_block(base) and _text_block(ours) and _text_block(theirs):
+        if _text_blocks(base, ours, theirs):
             return self.merge_text(base, ours, theirs, path)
         self.conflict(path, ours, theirs)
         return theirs
