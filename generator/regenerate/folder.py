@@ -161,8 +161,11 @@ def _regenerate_locked(out_dir: Path, sets: list[str], mode: Mode, force: bool, 
     from generator.output.fingerprint import render_fingerprint
     from generator.regenerate.notes import answer_changes, reasons
     from generator.regenerate.reconcile import reconcile
+    from generator.regenerate.releases import generated_by
     from generator.render.pipeline import render_model
 
+    # Before the answers are validated: an upgrade that stops the run (exit 2) is what its notes explain.
+    report.details.extend(f"{folder}: note: {n}" for n in generated_by(state.version))
     old_data, model, notes, context = _load_model(out_dir, sets, label, project)
     rendered = render_model(model, context)
     answers, _mode = rendered.desired[f"{STATE_DIR}/answers.yaml"]
