@@ -159,7 +159,7 @@ def _regenerate_locked(out_dir: Path, sets: list[str], mode: Mode, force: bool, 
         return
     from generator.model.fields import to_data
     from generator.output.fingerprint import render_fingerprint
-    from generator.regenerate.notes import answer_changes, reasons
+    from generator.regenerate.notes import answer_changes, pin_warnings, reasons
     from generator.regenerate.reconcile import reconcile
     from generator.regenerate.releases import generated_by
     from generator.render.pipeline import render_model
@@ -174,6 +174,7 @@ def _regenerate_locked(out_dir: Path, sets: list[str], mode: Mode, force: bool, 
     rec = reconcile(out_dir, state, rendered.plan.files, answers, fingerprint, force=force, inline=inline)
     notes += answer_changes(old_data, new_data) + reasons(old_data, new_data) + list(rendered.plan.warnings)
     report.details.extend(f"{folder}: note: {n}" for n in notes)
+    report.details.extend(f"{folder}: warning: {w}" for w in pin_warnings(old_data, new_data))
     _describe(report, rec, mode)
     if rec.conflicts:
         report.exit_code = ExitCode.CONFLICT
