@@ -47,7 +47,6 @@ from generator.output.state import (
     BASE_DIR,
     PROPOSAL_SUFFIX,
     STATE_DIR,
-    FileRecord,
     State,
     Walker,
     digest,

@@ -49,8 +49,8 @@ def generated_by(recorded: str, current: str = __version__) -> list[str]:
 
     path = changelog()
     if path is None:
-        return out + ["this hardgen is installed without its CHANGELOG.md: read the upgrade notes of each release since "
-                      f"{recorded} on the project's site"]
+        return [*out, "this hardgen is installed without its CHANGELOG.md: read the upgrade notes of each release since "
+                f"{recorded} on the project's site"]
     for release, heading, items in upgrade_notes(path.read_text(encoding="utf-8"), recorded, current):
         out.append(f"{release}, {heading[len('### '):].lower()}:")
         out.extend(f"  {item}" for item in items)
