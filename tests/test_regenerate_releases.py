@@ -67,6 +67,8 @@ def test_upgrade_notes_are_those_of_the_releases_after_the_folders_up_to_this_on
     assert notes == [("0.3.0", "### Upgrading from 0.2.0", ["- delete the old `y`, once every folder is regenerated"]),
                      ("0.4.0", "### Upgrading from 0.3.0", ["- run `x` again"])]
     assert upgrade_notes(CHANGELOG, "0.3.0", "0.3.0") == []
+    same = upgrade_notes(CHANGELOG, "0.2.0", "0.3.0")  # Unreleased is this version's too: after the 0.3.0 section's notes
+    assert [heading for _, heading, _ in same] == ["### Upgrading from 0.2.0", "### Upgrading from 0.3.0"]
 
 
 def test_a_newer_recorded_version_is_said_and_compared_as_semver():

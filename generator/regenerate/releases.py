@@ -79,4 +79,6 @@ def upgrade_notes(text: str, after: str, upto: str) -> list[tuple[str, str, list
                 current[-1] += " " + line.strip()
             else:
                 current.append(line.strip())
-    return sorted(sections, key=lambda s: _key(s[0]))
+    # The CHANGELOG runs newest first; within one release (Unreleased counted as this one), its later text is older.
+    order = {id(s): i for i, s in enumerate(sections)}
+    return sorted(sections, key=lambda s: (_key(s[0]), -order[id(s)]))
