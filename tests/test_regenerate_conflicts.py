@@ -140,6 +140,9 @@ def test_inline_writes_git_style_markers_into_a_line_format_file_and_exits_3(pro
         assert f"{OUT}/Dockerfile: unresolved conflict markers from line" in later.stderr
         assert dockerfile.read_text() == text
 
+    forced = regenerate(hardgen, tmp_path, "--force")
+    assert forced.returncode == 3 and dockerfile.read_text() == text, "--force does not take markers for an edit either"
+
     dockerfile.write_text(keep_yours(text))
     resolved = regenerate(hardgen, tmp_path)
     assert resolved.returncode == 0, resolved.stderr

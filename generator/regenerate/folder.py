@@ -221,15 +221,21 @@ def _tell_conflict(report: FolderReport, where: str, o, mode: Mode) -> None:
         report.problems.append(f"{where}: unresolved conflict markers from line {o.markers}: keep what you want between "
                                "'<<<<<<< yours' and '>>>>>>>', delete the marker lines, then run regenerate again")
         return
+    whole = any(c.where == "(whole file)" for c in o.conflicts)
     if o.inline_refused:
-        report.problems.append(f"{where}: --conflict=inline: markers would break this {o.inline_refused.upper()} file, "
-                               "so the proposal is written beside it instead")
+        why = (f"markers would break this {o.inline_refused.upper()} file" if o.inline_refused != "lines"
+               else "this file is not merged line by line")
+        report.problems.append(f"{where}: --conflict=inline: {why}, so the proposal is written beside it instead")
     if o.inline:
         report.problems.append(f"{where}: " + ("conflict markers written into your file" if writes else "conflict markers would be written into your file")
                                + ": keep what you want between '<<<<<<< yours' and '>>>>>>>', delete the marker lines, then run regenerate again")
+    elif writes and o.action is Action.FOREIGN:
+        report.problems.append(f"{where}: your file is kept as it is; the generated one is in {where}{PROPOSAL_SUFFIX}: take it with mv, "
+                               "or move yours away, then run regenerate again (--force overwrites yours)")
     elif writes:
-        report.problems.append(f"{where}: your file is kept as it is; the proposal (your other edits, the new values at the conflicts) "
-                               f"is in {where}{PROPOSAL_SUFFIX}: take it with mv, or edit your file and delete the proposal, then run regenerate again")
+        what = "the new render" if whole else "your other edits, the new values at the conflicts"
+        report.problems.append(f"{where}: your file is kept as it is; the proposal ({what}) is in {where}{PROPOSAL_SUFFIX}: "
+                               "take it with mv, or edit your file and delete the proposal, then run regenerate again")
     else:
         report.problems.append(f"{where}: your file would be kept as it is, and the proposal written to {where}{PROPOSAL_SUFFIX}")
 

@@ -55,7 +55,7 @@ from generator.output.state import (
     state_for,
 )
 from generator.output.writer import Desired
-from generator.regenerate.merge import three_way
+from generator.regenerate.merge import engine_for, three_way
 from generator.regenerate.merge.lines import unresolved_markers
 from generator.regenerate.merge.tree import Conflict
 from generator.regenerate.outcomes import Action
@@ -186,8 +186,8 @@ def _decide(rec: Reconciliation, disk: _Folder, f: PlannedFile, previous: State,
         put(Action.UPDATED, f.content)
         return f
     pending = previous.conflicts.get(f.path)
-    marks = unresolved_markers(ours) if not force else None
-    if marks is not None:  # never merged as an edit: the markers would land in the merge, or be taken for the user's lines
+    marks = unresolved_markers(ours)
+    if marks is not None:  # never merged as an edit (not even with --force): the markers would be taken for the user's lines
         rec.outcomes.append(Outcome(f.path, Action.CONFLICT, ours, ours, markers=marks))
         if pending and base:
             rec.pending[f.path] = pending
@@ -203,7 +203,7 @@ def _decide(rec: Reconciliation, disk: _Folder, f: PlannedFile, previous: State,
             rec.outcomes.append(Outcome(f.path, Action.CONFLICT, ours, merged.marked, merged.conflicts, inline=True))
             rec.changes[f.path] = (merged.marked, f.mode)
         else:
-            propose(Action.CONFLICT, merged.content, merged.conflicts, merged.engine if inline else "")
+            propose(Action.CONFLICT, merged.content, merged.conflicts, engine_for(f.path) if inline else "")
         return PlannedFile(f.path, base, record.mode) if base else None
     if merged.content != ours:
         put(Action.MERGED, merged.content, merged.conflicts)
