@@ -84,7 +84,7 @@ def _print_all(reports, args) -> int:
         if r.diff and not as_json:
             sys.stdout.write(r.diff)
             sys.stdout.flush()
-        if not quiet:
+        if not quiet and r.exit_code != 2:  # a folder that was refused says so in its problems, one line each
             print(r.summary, file=sys.stderr)
         worst = max(worst, SEVERITY.index(r.exit_code))
         done.append(r)
