@@ -38,32 +38,41 @@ def deploy_dir_warning(rendered, out_dir: Path) -> str | None:
         actual = os.path.relpath(out_dir.resolve(), Path.cwd())
     except ValueError:
         actual = str(out_dir)
-    if expected == "." or actual == expected or actual.endswith("/" + expected):
+    if expected == "." or _build_context(out_dir, expected) is not None:
         return None
     return (f"warning: docker.deploy_dir is {expected!r} but the output is {actual!r}; the Dockerfile expects "
             f"`docker build -f {expected}/Dockerfile .` from the folder above {expected!r} (set docker.deploy_dir to match)")
 
 
+def _build_context(out_dir: Path, deploy_dir: str) -> Path | None:
+    """The folder that holds the output at `deploy_dir` (the docker build context), or None when the output is not there."""
+    context = out_dir.resolve()
+    for part in reversed(Path(deploy_dir).parts):
+        if context.name != part:
+            return None
+        context = context.parent
+    return context
+
+
 def next_steps(rendered, out_dir: Path) -> list[str]:
     """What to do with the folder now, per target, as commands that run from here (docs/targets/*.md)."""
-    out = str(out_dir)
+    import shlex
+
+    def q(path: Path | str) -> str:
+        return shlex.quote(str(path))
+
     steps = []
     if "README.md" in rendered.desired:
-        steps.append(f"next: read {out_dir / 'README.md'} (what each file is, filling the secrets, deploying)")
+        steps.append(f"next: read {q(out_dir / 'README.md')} (what each file is, filling the secrets, deploying)")
     targets = rendered.resolved.targets
     if "docker" in targets:
-        deploy = rendered.resolved.docker.deploy_dir
-        context = out_dir
-        for part in reversed(Path(deploy).parts if deploy != "." else ()):
-            if context.name != part:
-                break
-            context = context.parent
-        steps.append(f"next: docker build -f {out_dir / 'Dockerfile'} {context}")
+        context = _build_context(out_dir, rendered.resolved.docker.deploy_dir)
+        where = os.path.relpath(context) if context is not None else "."
+        steps.append(f"next: docker build -f {q(out_dir / 'Dockerfile')} {q(where)}")
     if "kubernetes" in targets:
-        kustomized = out if "kustomization.yaml" in rendered.desired else str(out_dir / "kubernetes")
-        steps.append(f"next: kubectl apply -k {kustomized}")
+        steps.append(f"next: kubectl apply -k {q(out_dir if 'kustomization.yaml' in rendered.desired else out_dir / 'kubernetes')}")
     if "systemd" in targets:
-        steps.append(f"next: sudo {out_dir / 'systemd' / 'install.sh'}")
+        steps.append(f"next: sudo {q(out_dir / 'systemd' / 'install.sh')}")
     return steps
 
 
