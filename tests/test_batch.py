@@ -92,3 +92,15 @@ def test_a_second_batch_run_writes_nothing(hardgen, tmp_path):
     assert again.returncode == 0, again.stderr
     assert "0 written" in again.stderr
     assert tree(tmp_path / "out") == first
+
+
+def test_a_warning_every_integration_shares_is_said_once_naming_them(hardgen, tmp_path):
+    """The README's batch example (--output deploy/) puts each folder at deploy/<name>, not at docker.deploy_dir."""
+    for name in ("orders", "billing", "payments"):
+        write_answers(tmp_path / "integrations", name)
+    r = hardgen("generate", "--batch", "integrations/", "--preset", "docker", "--set", "jdk=25", "--output", "deploy/", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    said = [line for line in r.stderr.splitlines() if "docker.deploy_dir" in line]
+    assert len(said) == 1, r.stderr
+    assert said[0].startswith("integrations/billing.yaml, integrations/orders.yaml, integrations/payments.yaml: warning: ")
+    assert "'deploy/<name>'" in said[0]
