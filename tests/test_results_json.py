@@ -65,7 +65,8 @@ def test_regenerate_prints_one_valid_document_in_every_mode_and_at_every_exit_co
     [entry] = doc["folders"]
     assert (entry["folder"], entry["exit_code"], entry["status"]) == (folder.name, code, status)
     if status == "error":
-        assert entry["problems"] and entry["generated_by"] is None or prepare is None
+        assert entry["problems"] and entry["files"] == []
+        assert (entry["generated_by"] is None) == (prepare == "remove")
     else:
         from generator import __version__
 

@@ -29,11 +29,9 @@ def _one(job: tuple) -> object:
 
 
 def run(args) -> int:
+    from generator.commands.results import emit, json_requested, mode_of
     from generator.errors import ExitCode
-    from generator.commands.results import mode_of
     from generator.regenerate.folder import SEVERITY, Mode
-
-    from generator.commands.results import emit, json_requested
 
     if args.jobs < 1:
         print("--jobs: must be at least 1", file=sys.stderr)

@@ -10,6 +10,7 @@ is ever in it.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from collections.abc import Sequence
@@ -132,4 +133,4 @@ def mode_of(args_or_argv) -> str:
 
 def json_in_argv(argv: list[str]) -> bool:
     """`--format json` or `--format=json` among the words, for a usage error argparse raised before parsing finished."""
-    return "--format=json" in argv or any(a == "--format" and b == "json" for a, b in zip(argv, argv[1:]))
+    return "--format=json" in argv or any(a == "--format" and b == "json" for a, b in itertools.pairwise(argv))
