@@ -7,10 +7,13 @@ they need when they run, so `hardgen --version` and `hardgen schema` stay fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import io
 import sys
 
 from generator import __version__
+from generator.commands import add_common_options
 from generator.errors import ExitCode, UserError, one_line
 
 COMMANDS = {
@@ -32,6 +35,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         if only is None or name == only:
             p = sub.add_parser(name, help=help_text, description=help_text)
             importlib.import_module(f"generator.commands.{name}").add_arguments(p)
+            add_common_options(p)
+            p.set_defaults(command_parser=p)
     return parser
 
 
@@ -39,26 +44,61 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     command_word = next((a for a in argv if not a.startswith("-")), None)  # no global option takes a value
     parser = build_parser(command_word if command_word in COMMANDS else None)
+    as_json = command_word in JSON_COMMANDS and "--format" in " ".join(argv)
     try:
-        args = parser.parse_args(argv)
+        with _usage_errors(as_json, argv, command_word):
+            args, unknown = parser.parse_known_args(argv)
+            if unknown:  # a command's usage error shows that command's usage line, not the top-level one
+                getattr(args, "command_parser", parser).error(f"unrecognized arguments: {' '.join(unknown)}")
     except SystemExit as exc:  # argparse already printed its one-line usage error
         return ExitCode.USAGE if exc.code else ExitCode.OK
     if not args.command:
         parser.print_help()
         return ExitCode.USAGE
     command = importlib.import_module(f"generator.commands.{args.command}")
+    problems: list[str] = []
     try:
         return command.run(args)
     except UserError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return exc.exit_code
+        problems = [str(p) for p in exc.problems]
+        code = exc.exit_code
     except OSError as exc:  # e.g. an output folder on a read-only file system: the user's to fix
         where = exc.filename or "hardgen"
-        print(one_line(f"{where}: {exc.strerror or exc}"), file=sys.stderr)  # a file name may hold a newline or an escape
-        return ExitCode.USAGE
+        problems = [one_line(f"{where}: {exc.strerror or exc}")]  # a file name may hold a newline or an escape
+        code = ExitCode.USAGE
     except KeyboardInterrupt:
-        print("aborted, nothing written", file=sys.stderr)
-        return ExitCode.ABORTED
+        problems, code = ["aborted, nothing written"], ExitCode.ABORTED
     except BrokenPipeError:
         return ExitCode.OK
+    for line in problems:
+        print(line, file=sys.stderr)
+    if getattr(args, "result_format", "text") == "json":
+        from generator.commands.results import emit, mode_of
+
+        emit(args.command, mode_of(args), code, [], problems)
+    return code
+
+
+#: The commands with `--format json` results (generator/commands/results.py).
+JSON_COMMANDS = ("generate", "regenerate")
+
+
+@contextlib.contextmanager
+def _usage_errors(as_json: bool, argv: list[str], command: str | None):
+    """With --format json, a usage error is still one JSON document on stdout (argparse's message stays on stderr)."""
+    if not as_json:
+        yield
+        return
+    from generator.commands.results import emit, json_in_argv, mode_of
+
+    caught = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(caught):
+            yield
+    except SystemExit as exc:
+        sys.stderr.write(caught.getvalue())
+        if exc.code and json_in_argv(argv):
+            lines = caught.getvalue().strip().splitlines()
+            emit(str(command), mode_of(argv), ExitCode.USAGE, [], lines[-1:])
+        raise
+    sys.stderr.write(caught.getvalue())

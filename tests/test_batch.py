@@ -23,7 +23,7 @@ def test_each_answers_file_gets_its_own_folder_identical_to_a_single_run(hardgen
                         "--output", "out", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["billing", "orders", "payments"]
-    assert "3 integrations generated" in r.stdout
+    assert "3 integrations generated" in r.stderr
     for name, answers in (("orders", "many/orders.yaml"), ("billing", "many/billing.yaml"), ("payments", "one/payments.yaml")):
         generate(f"single/{name}", "image.tag=2.0.1", preset="docker", answers=[answers], cwd=tmp_path)
         assert tree(tmp_path / "out" / name) == tree(tmp_path / "single" / name), name
@@ -90,5 +90,17 @@ def test_a_second_batch_run_writes_nothing(hardgen, tmp_path):
     first = tree(tmp_path / "out")
     again = hardgen(*args, cwd=tmp_path)
     assert again.returncode == 0, again.stderr
-    assert "0 written" in again.stdout
+    assert "0 written" in again.stderr
     assert tree(tmp_path / "out") == first
+
+
+def test_a_warning_every_integration_shares_is_said_once_naming_them(hardgen, tmp_path):
+    """The README's batch example (--output deploy/) puts each folder at deploy/<name>, not at docker.deploy_dir."""
+    for name in ("orders", "billing", "payments"):
+        write_answers(tmp_path / "integrations", name)
+    r = hardgen("generate", "--batch", "integrations/", "--preset", "docker", "--set", "jdk=25", "--output", "deploy/", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    said = [line for line in r.stderr.splitlines() if "docker.deploy_dir" in line]
+    assert len(said) == 1, r.stderr
+    assert said[0].startswith("integrations/billing.yaml, integrations/orders.yaml, integrations/payments.yaml: warning: ")
+    assert "'deploy/<name>'" in said[0]

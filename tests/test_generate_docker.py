@@ -20,14 +20,15 @@ def test_docker_preset_writes_the_documented_files(hardgen_process, tmp_path):
     assert set(files) >= EXPECTED
     assert {".hardgen/state.json", ".hardgen/answers.yaml"} <= set(files)
     assert all(f".hardgen/base/{p}" in files for p in EXPECTED)
-    assert r.stderr == ""  # output is deploy/, as docker.deploy_dir expects: no warning
+    assert r.stdout == "" and "warning" not in r.stderr  # output is deploy/, as docker.deploy_dir expects: no warning
+    assert r.stderr.splitlines()[-1] == "next: docker build -f deploy/Dockerfile ."  # the next step, runnable from here
 
 
 def test_rerun_gives_identical_bytes_and_reports_nothing_written(tmp_path):
     generate("deploy", "name=demo", preset="docker", cwd=tmp_path)
     first = tree(tmp_path / "deploy")
     again = generate("deploy", "name=demo", preset="docker", cwd=tmp_path)
-    assert "0 written" in again.stdout
+    assert "0 written" in again.stderr
     assert tree(tmp_path / "deploy") == first
 
 

@@ -92,7 +92,7 @@ def test_the_generated_configuration_matches_the_program_exactly(tmp_path, fixtu
     out = tmp_path / "deploy"
     done = generate_project(out, fixture, *ANSWERS[fixture], preset=preset)
     assert done.returncode == 0, done.stderr
-    assert f"checked against the Ballerina package in {FIXTURES / fixture}" in done.stdout
+    assert f"checked against the Ballerina package in {FIXTURES / fixture}" in done.stderr
     assert undeclared_keys(out, fixture) == []
     assert unsupplied_required(out, fixture) == []
 
@@ -218,10 +218,10 @@ def test_the_current_folder_is_the_project_when_it_holds_a_ballerina_toml(tmp_pa
     shutil.copytree(FIXTURES / "greeter", package)
     done = run("generate", "--preset", "docker", "--set", "name=greeter", "--set", "service.tls=false", "--output", "deploy", cwd=package)
     assert done.returncode == 0, done.stderr
-    assert "deploy: checked against the Ballerina package in ." in done.stdout
+    assert "deploy: checked against the Ballerina package in ." in done.stderr
     assert "org: acme\n" in (package / "deploy/.hardgen/answers.yaml").read_text()
     elsewhere = run("generate", "--preset", "docker", "--set", "name=greeter", "--output", "deploy", cwd=tmp_path)
-    assert elsewhere.returncode == 0 and "checked against" not in elsewhere.stdout
+    assert elsewhere.returncode == 0 and "checked against" not in elsewhere.stderr
 
 
 def test_project_and_batch_cannot_be_combined(tmp_path):

@@ -57,8 +57,8 @@ def test_an_upgrade_from_0_1_0_refuses_the_withdrawn_security_manager_until_aske
     assert not (out / "jvm/security.policy").exists() and not (out / ".hardgen/base/jvm/security.policy").exists()
     assert "FROM eclipse-temurin:25-jre-noble" in (out / "Dockerfile").read_text()
     assert "security.policy" not in (out / "Dockerfile").read_text()
-    assert "JEP 411/486" in done.stdout and "jvm/security.policy: removed" in done.stdout
-    assert "jvm/java.options: merged with your edits" in done.stdout
+    assert "JEP 411/486" in done.stderr and "jvm/security.policy: removed" in done.stderr
+    assert "jvm/java.options: merged with your edits" in done.stderr
     assert "jdk: 25" in (out / ".hardgen/answers.yaml").read_text()
     assert regenerate(hardgen, tmp_path, OUT, "--check").returncode == 0
     assert_jdk25_starts_with(options, tmp_path)
@@ -91,7 +91,7 @@ def test_config_toml_keeps_the_users_value_and_commented_key_when_the_upgrade_ad
     for kept in ('level = "DEBUG"  # until INC-42 is closed', "# seconds before a backend call gives up",
                  "timeout = 30", 'region = "eu-west-1"', "# JSON logs"):
         assert kept in text
-    assert "config/Config.toml: merged with your edits" in done.stdout
+    assert "config/Config.toml: merged with your edits" in done.stderr
 
 
 def pretend_older_hardgen(out: Path, rel: str, old: bytes) -> None:
@@ -138,7 +138,7 @@ def test_both_sides_changing_the_same_key_exits_3_and_leaves_the_users_file_unto
     os.replace(proposal, config)  # the user takes the proposal
     resolved = regenerate(hardgen, tmp_path, OUT)
     assert resolved.returncode == 0, resolved.stderr
-    assert regenerate(hardgen, tmp_path, OUT, "--check").stdout.strip().endswith("in sync")
+    assert regenerate(hardgen, tmp_path, OUT, "--check").stderr.strip().endswith("in sync")
 
 
 def test_force_takes_the_proposal_and_keeps_the_users_other_edits(project, hardgen, tmp_path):
@@ -148,7 +148,7 @@ def test_force_takes_the_proposal_and_keeps_the_users_other_edits(project, hardg
     assert regenerate(hardgen, tmp_path, OUT, "--set", "service.port=9444").returncode == 3
     forced = regenerate(hardgen, tmp_path, OUT, "--force")
     assert forced.returncode == 0, forced.stderr
-    assert "--force took the new render at integrations.demo.port: yours 8443, new 9444" in forced.stdout
+    assert "--force took the new render at integrations.demo.port: yours 8443, new 9444" in forced.stderr
     text = config.read_text()
     assert "port = 9444" in text and "timeout = 30" in text
     assert not (out / "config/Config.toml.hardgen-new").exists()
@@ -161,7 +161,7 @@ def test_a_file_the_user_deleted_is_not_resurrected_without_force(project, hardg
     done = regenerate(hardgen, tmp_path, OUT, "--set", "image.tag=0.2.0")
     assert done.returncode == 0, done.stderr
     assert not (out / "Dockerfile.dockerignore").exists()
-    assert "Dockerfile.dockerignore: deleted by you, not recreated" in done.stdout
+    assert "Dockerfile.dockerignore: deleted by you, not recreated" in done.stderr
     assert "demo:0.2.0" in (out / "Dockerfile").read_text()
     assert regenerate(hardgen, tmp_path, OUT).returncode == 0 and not (out / "Dockerfile.dockerignore").exists()
     assert regenerate(hardgen, tmp_path, OUT, "--check").returncode == 0, "a deletion is the user's choice, not drift"
@@ -172,7 +172,7 @@ def test_a_file_the_user_deleted_is_not_resurrected_without_force(project, hardg
 def test_check_is_0_on_a_clean_tree_and_1_with_a_diff_after_an_input_changes(project, hardgen, tmp_path):
     out = project()
     clean = regenerate(hardgen, tmp_path, OUT, "--check")
-    assert clean.returncode == 0 and clean.stdout.strip() == f"{OUT}: in sync"
+    assert clean.returncode == 0 and clean.stderr.strip() == f"{OUT}: in sync"
     assert regenerate(hardgen, tmp_path, OUT, "--check", "--full").returncode == 0
 
     before = tree(out)
@@ -205,8 +205,8 @@ def test_dry_run_lists_each_change_and_writes_nothing(project, hardgen, tmp_path
     before = tree(out)
     done = regenerate(hardgen, tmp_path, OUT, "--dry-run", "--set", "jdk=25")
     assert done.returncode == 0, done.stderr
-    assert f"{OUT}/Dockerfile: would be updated" in done.stdout
-    assert f"{OUT}/jvm/java.options: would be merged with your edits" in done.stdout
+    assert f"{OUT}/Dockerfile: would be updated" in done.stderr
+    assert f"{OUT}/jvm/java.options: would be merged with your edits" in done.stderr
     assert tree(out) == before
 
 
@@ -214,20 +214,21 @@ def test_an_old_answers_layout_is_migrated_forward_with_a_note(project, hardgen,
     out = project("jdk=17", "service.port=9000")
     answers = out / ".hardgen/answers.yaml"
     v0 = ("# hardgen 0.0.x answers\nname: demo\njava: 17\nport: 9000\ntls: true\nsecurity_manager: false\n"
-          "jvm_flags: []\ndocker:\n  deploy_dir: deploy\ntargets: [docker]\n")
+          "jvm_flags: []\ndocker:\n  deploy_dir: deploy\ntargets: [docker]\n"
+          "service:\n  keystore_path_key: keystorePath\n")  # else the keystore wiring stays off (test_upgrade_replay.py)
     answers.write_text(v0)
     check = regenerate(hardgen, tmp_path, OUT, "--check")
     assert check.returncode == 0, check.stdout + check.stderr
-    assert "answers migrated from schema 0 to 1: moved java to jdk; moved port to service.port" in check.stdout
+    assert "answers migrated from schema 0 to 1: moved java to jdk; moved port to service.port" in check.stderr
     assert answers.read_text() == v0, "--check writes nothing"
     done = regenerate(hardgen, tmp_path, OUT)
-    assert done.returncode == 0 and "schema_version: 1" in answers.read_text() and "jdk: 17" in answers.read_text()
+    assert done.returncode == 0 and "schema_version: 2" in answers.read_text() and "jdk: 17" in answers.read_text()
 
 
 def test_answers_from_a_newer_hardgen_are_refused(project, hardgen, tmp_path):
     out = project()
     answers = out / ".hardgen/answers.yaml"
-    answers.write_text(answers.read_text().replace("schema_version: 1", "schema_version: 99"))
+    answers.write_text(answers.read_text().replace("schema_version: 2", "schema_version: 99"))
     done = regenerate(hardgen, tmp_path, OUT, "--full")
     assert done.returncode == 2 and "answers.yaml: schema_version: 99 was written by a newer hardgen" in done.stderr
 
@@ -239,7 +240,7 @@ def test_an_edited_file_that_is_no_longer_generated_is_kept_and_reported(hardgen
     done = regenerate(hardgen, tmp_path, OUT, "--set", "jvm.security_manager=false", *ROOM_FOR_THE_JVM)
     assert done.returncode == 0, done.stderr
     assert policy.is_file() and "audit logger" in policy.read_text()
-    assert "jvm/security.policy: no longer generated, but edited by you: kept" in done.stdout
+    assert "jvm/security.policy: no longer generated, but edited by you: kept" in done.stderr
     assert "jvm/security.policy" not in (out / ".hardgen/state.json").read_text()
 
 
@@ -251,7 +252,7 @@ def test_many_folders_get_one_summary_line_each_and_the_worst_exit_code(project,
     (b / "Dockerfile").write_text((b / "Dockerfile").read_text().replace("EXPOSE 9443", "EXPOSE 7000"))
     done = regenerate(hardgen_process, tmp_path, "a", "b", "c", "--jobs", "2", "--set", "service.port=9444")
     assert done.returncode == 3
-    summaries = [line for line in done.stdout.splitlines() if line.startswith(("a:", "b:", "c:")) and ": note: " not in line]
+    summaries = [line for line in done.stderr.splitlines() if line.startswith(("a:", "b:", "c:")) and ": note: " not in line]
     assert summaries == ["a: 2 updated", "b: 1 updated, 1 conflict", "c: 2 updated"]
     assert "b/Dockerfile: line 35: yours 'EXPOSE 7000', new 'EXPOSE 9444'" in done.stderr and "EXPOSE 7000" in done.stderr
 
@@ -291,5 +292,5 @@ def test_a_vm_output_of_0_1_0_with_the_security_manager_loses_its_policy_and_fla
     assert not (out / "systemd/security.policy").exists()
     options = (out / "systemd/java.options").read_text()
     assert "-Djava.security" not in options and "-XX:MaxRAM=1073741824\n" in options
-    assert "Security Manager off" in done.stdout and "systemd/security.policy: removed" in done.stdout
+    assert "Security Manager off" in done.stderr and "systemd/security.policy: removed" in done.stderr
     assert regenerate(hardgen, tmp_path, OUT, "--check").returncode == 0

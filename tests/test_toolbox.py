@@ -82,6 +82,8 @@ def test_javac_17_output_runs_on_every_jvm(tmp_path):
         ("nca", ["--version"], "NCA version " + pin("NCA_VERSION")),
         # Upstream detect-secrets, not checkov's bc-detect-secrets fork (1.5.5x).
         ("detect-secrets", ["--version"], pin("DETECT_SECRETS_VERSION")),
+        ("check-jsonschema", ["--version"], "check-jsonschema, version " + pin("CHECK_JSONSCHEMA_VERSION")),
+        ("pre-commit", ["--version"], "pre-commit " + pin("PRE_COMMIT_VERSION")),
     ],
 )
 def test_reviewer_tool_version(name, args, expected):

@@ -61,7 +61,7 @@ def test_files_no_longer_generated_are_removed_when_untouched(hardgen, tmp_path)
     assert hardgen(*GEN, "--set", "targets=[docker, systemd]", "-o", "deploy", cwd=tmp_path).returncode == 0
     assert (tmp_path / "deploy/systemd/install.sh").exists()
     r = hardgen(*GEN, "-o", "deploy", cwd=tmp_path)
-    assert r.returncode == 0 and "6 removed" in r.stdout
+    assert r.returncode == 0 and "6 removed" in r.stderr
     assert not (tmp_path / "deploy/systemd").exists()
     assert not (tmp_path / "deploy/.hardgen/base/systemd").exists()
 

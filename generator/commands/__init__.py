@@ -15,7 +15,14 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preset", action="append", default=[], metavar="NAME|FILE", help="start from a shipped preset or a preset file (repeatable; later ones win)")
     p.add_argument("--answers", action="append", default=[], metavar="FILE", help="answers file (YAML); repeatable, later files win")
     p.add_argument("--set", action="append", default=[], dest="sets", metavar="KEY=VALUE", help="set one answer, e.g. --set service.port=9443 (repeatable, wins over files)")
-    p.add_argument("--no-input", action="store_true", help="never prompt (the default without a terminal)")
+
+
+def add_common_options(p: argparse.ArgumentParser) -> None:
+    """`-q` and `--no-input` on every command, so a pipeline can pass the same flags to each without a usage error."""
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="no status lines or notes; problems, warnings, conflicts, diffs and the command's own output are still printed")
+    p.add_argument("--no-input", action="store_true",
+                   help="never prompt (only 'init' ever prompts, and never without a terminal; elsewhere this changes nothing)")
 
 
 def add_project_option(p: argparse.ArgumentParser) -> None:

@@ -24,7 +24,9 @@ def add_arguments(p) -> None:
                         "DIR/<name>/ (repeatable; presets and --set apply to every integration)")
     p.add_argument("--output", "-o", required=True, type=Path, metavar="DIR", help="output folder (created if missing); with --batch, the folder that holds one folder per integration")
     p.add_argument("--force", action="store_true", help="overwrite files hardgen did not write or that were edited since")
-    p.add_argument("--quiet", "-q", action="store_true", help="print only warnings and errors")
+    from generator.commands.results import add_format_option
+
+    add_format_option(p)
 
 
 def deploy_dir_warning(rendered, out_dir: Path) -> str | None:
@@ -36,30 +38,88 @@ def deploy_dir_warning(rendered, out_dir: Path) -> str | None:
         actual = os.path.relpath(out_dir.resolve(), Path.cwd())
     except ValueError:
         actual = str(out_dir)
-    if expected == "." or actual == expected or actual.endswith("/" + expected):
+    if expected == "." or _build_context(out_dir, expected) is not None:
         return None
     return (f"warning: docker.deploy_dir is {expected!r} but the output is {actual!r}; the Dockerfile expects "
             f"`docker build -f {expected}/Dockerfile .` from the folder above {expected!r} (set docker.deploy_dir to match)")
+
+
+def _build_context(out_dir: Path, deploy_dir: str) -> Path | None:
+    """The folder that holds the output at `deploy_dir` (the docker build context), or None when the output is not there."""
+    context = out_dir.resolve()
+    for part in reversed(Path(deploy_dir).parts):
+        if context.name != part:
+            return None
+        context = context.parent
+    return context
+
+
+def next_steps(rendered, out_dir: Path) -> list[str]:
+    """What to do with the folder now, per target, as commands that run from here (docs/targets/*.md)."""
+    import shlex
+
+    def q(path: Path | str) -> str:
+        return shlex.quote(str(path))
+
+    steps = []
+    if "README.md" in rendered.desired:
+        steps.append(f"next: read {q(out_dir / 'README.md')} (what each file is, filling the secrets, deploying)")
+    targets = rendered.resolved.targets
+    if "docker" in targets:
+        context = _build_context(out_dir, rendered.resolved.docker.deploy_dir)
+        where = os.path.relpath(context) if context is not None else "."
+        steps.append(f"next: docker build -f {q(out_dir / 'Dockerfile')} {q(where)}")
+    if "kubernetes" in targets:
+        steps.append(f"next: kubectl apply -k {q(out_dir if 'kustomization.yaml' in rendered.desired else out_dir / 'kubernetes')}")
+    if "systemd" in targets:
+        steps.append(f"next: sudo {q(out_dir / 'systemd' / 'install.sh')}")
+    return steps
+
+
+def _files(result) -> list[tuple[str, str]]:
+    """The write's artefacts with their action, in path order (`--format json`); `.hardgen/` is hardgen's, not the user's."""
+    from generator.output.state import STATE_DIR
+
+    actions = {"written": result.written, "unchanged": result.unchanged, "removed": result.removed, "kept-edited": result.kept}
+    return sorted((path, action) for action, paths in actions.items() for path in paths if not path.startswith(STATE_DIR + "/"))
+
+
+def _previous_version(out_dir: Path) -> str | None:
+    from generator.output.state import read_state
+
+    state = read_state(out_dir) if out_dir.is_dir() else None
+    return (state.version or None) if state is not None else None
 
 
 def run(args) -> int:
     if args.batch:
         return run_batch(args)
     from generator.commands import project_folder
+    from generator.commands.results import emit, folder_entry, json_requested
     from generator.output.writer import write_output
     from generator.render.pipeline import render_inputs
 
     project = project_folder(args)
     rendered = render_inputs(args.preset, [Path(a) for a in args.answers], args.sets, project)
     out_dir: Path = args.output
+    as_json = json_requested(args)
+    generated_by = _previous_version(out_dir) if as_json else None
     result = write_output(out_dir, rendered.desired, force=args.force)
-    for warning in filter(None, [*rendered.plan.warnings, deploy_dir_warning(rendered, out_dir)]):
+    warnings = list(filter(None, [*rendered.plan.warnings, deploy_dir_warning(rendered, out_dir)]))
+    for warning in warnings:
         print(warning, file=sys.stderr)
-    if not args.quiet:
-        if project is not None:
-            print(f"{out_dir}: checked against the Ballerina package in {project} "
-                  f"({rendered.resolved.config.org}/{rendered.resolved.config.module})")
-        print(f"{out_dir}: {result.summary()}")
+    notes = next_steps(rendered, out_dir)
+    if project is not None:
+        notes.insert(0, f"checked against the Ballerina package in {project} "
+                        f"({rendered.resolved.config.org}/{rendered.resolved.config.module})")
+    if as_json:
+        emit("generate", "write", 0, [folder_entry(str(out_dir), status="written" if result.written else "in-sync",
+                                                   generated_by=generated_by, files=_files(result), notes=notes,
+                                                   warnings=warnings)])
+    elif not args.quiet:
+        print(f"{out_dir}: {result.summary()}", file=sys.stderr)
+        for note in notes:
+            print(note if note.startswith("next:") else f"{out_dir}: {note}", file=sys.stderr)
     return 0
 
 
@@ -158,13 +218,43 @@ def run_batch(args) -> int:
     if problems:
         raise UserError(problems)
 
+    from generator.commands.results import emit, folder_entry, json_requested
+
+    as_json = json_requested(args)
     tidy_parent(root, "--output")  # what killed batch runs left beside the folders, once for all of them
+    entries, said = [], batch_warnings(jobs, root)
     for source, out_dir, rendered in jobs:
+        generated_by = _previous_version(out_dir) if as_json else None
         result = write_output(out_dir, rendered.desired, force=args.force, label=f"{out_dir} (from {source})", tidy=False)
-        for warning in filter(None, [*rendered.plan.warnings, deploy_dir_warning(rendered, out_dir)]):
-            print(f"{source}: {warning}", file=sys.stderr)
-        if not args.quiet:
-            print(f"{out_dir}: {result.summary()}")
-    if not args.quiet:
-        print(f"{len(jobs)} integrations generated into {args.output}")
+        if not args.quiet and not as_json:
+            print(f"{out_dir}: {result.summary()}", file=sys.stderr)
+        warnings = [w for w, sources in said.items() if source in sources]
+        entries.append(folder_entry(str(out_dir), status="written" if result.written else "in-sync", generated_by=generated_by,
+                                    files=_files(result), warnings=warnings))
+    for warning, sources in said.items():  # each distinct warning once, naming the answers files it applies to
+        print(f"{', '.join(sources)}: {warning}", file=sys.stderr)
+    if as_json:
+        emit("generate", "write", 0, entries)
+    elif not args.quiet:
+        print(f"{len(jobs)} integrations generated into {args.output}", file=sys.stderr)
     return 0
+
+
+def batch_warnings(jobs, root: Path) -> dict[str, list[str]]:
+    """Each distinct warning of the batch -> the answers files it applies to, in batch order.
+
+    `docker.deploy_dir` is judged against the batch layout (`ROOT/<name>`) once per value, not per folder:
+    the folders differ only by the integration's name, so one sentence covers them all.
+    """
+    said: dict[str, list[str]] = {}
+    for source, out_dir, rendered in jobs:
+        warnings = list(rendered.plan.warnings)
+        if deploy_dir_warning(rendered, out_dir) is not None:
+            expected = rendered.resolved.docker.deploy_dir
+            layout = os.path.join(str(root), "<name>")
+            warnings.append(f"warning: docker.deploy_dir is {expected!r} but the batch writes each integration to {layout!r}; "
+                            f"each Dockerfile expects `docker build -f {expected}/Dockerfile .` from the folder above {expected!r} "
+                            f"(give each answers file its docker.deploy_dir, e.g. {os.path.join(str(root), 'NAME')!r})")
+        for warning in warnings:
+            said.setdefault(warning, []).append(source)
+    return said

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 
 def add_arguments(p) -> None:
+    p.add_argument("what", nargs="?", choices=("answers", "results"), default="answers",
+                   help="answers: the answers file (default); results: the document of 'generate/regenerate --format json'")
     p.add_argument("--format", choices=("json", "markdown"), default="json", help="JSON Schema (default) or the Markdown table of answer keys")
 
 
@@ -55,6 +58,14 @@ def markdown() -> str:
 
 
 def run(args) -> int:
+    if args.what == "results":
+        if args.format == "markdown":
+            print("hardgen schema results: --format markdown: the fields are explained in docs/ci.md", file=sys.stderr)
+            return 2
+        from generator.commands.results import RESULT_SCHEMA
+
+        print(json.dumps(RESULT_SCHEMA, indent=2))
+        return 0
     if args.format == "markdown":
         print(markdown(), end="")
     else:

@@ -421,5 +421,6 @@ def state_for(version: str, schema_version: int, plan_files, fingerprint: str = 
 def answers_yaml(data: dict[str, Any]) -> bytes:
     from generator.render.yaml_dump import dump_yaml
 
-    header = b"# Answers hardgen generated this folder from; replay with: hardgen generate --answers .hardgen/answers.yaml\n"
+    # The replay line runs as written from the output folder (tests/test_cli.py runs it)
+    header = b"# Answers hardgen generated this folder from; in this folder, replay with: hardgen generate --answers .hardgen/answers.yaml --output .\n"
     return header + dump_yaml(data)

@@ -31,9 +31,15 @@ class FolderReport:
     folder: str
     exit_code: ExitCode = ExitCode.OK
     summary: str = ""
-    details: list[str] = field(default_factory=list)  # stdout, before the summary
-    problems: list[str] = field(default_factory=list)  # stderr
-    diff: str = ""
+    details: list[str] = field(default_factory=list)  # status lines (stderr), before the summary
+    problems: list[str] = field(default_factory=list)  # stderr, also under -q
+    diff: str = ""  # stdout
+    # The same run as data, for --format json (generator/commands/results.py):
+    files: list[tuple[str, str]] = field(default_factory=list)  # (path, Action value)
+    conflicts: list[dict] = field(default_factory=list)  # {"path", "at", "yours", "new"}
+    notes: list[str] = field(default_factory=list)  # why an upgrade changed what it changed (silenced by -q)
+    warnings: list[str] = field(default_factory=list)  # the render's warnings (never silenced)
+    generated_by: str | None = None  # the version in state.json before this run
 
 
 _WORDS = {
@@ -153,6 +159,7 @@ def _regenerate_locked(out_dir: Path, sets: list[str], mode: Mode, force: bool, 
                                 "it was not written by 'hardgen generate' (run that first)"))
     if not stat.S_ISREG(found.st_mode):
         raise UserError(Problem(label, "", "is not a regular file"))
+    report.generated_by = state.version or None
     answers_raw = read_file(os.fspath(answers_file), MAX_STATE_BYTES)
     if not (sets or force or full or project) and in_sync(out_dir, state, answers_raw):
         report.summary = f"{folder}: in sync"
@@ -165,16 +172,16 @@ def _regenerate_locked(out_dir: Path, sets: list[str], mode: Mode, force: bool, 
     from generator.render.pipeline import render_model
 
     # Before the answers are validated: an upgrade that stops the run (exit 2) is what its notes explain.
-    report.details.extend(f"{folder}: note: {n}" for n in generated_by(state.version))
+    report.notes += generated_by(state.version)
     old_data, model, notes, context = _load_model(out_dir, sets, label, project)
     rendered = render_model(model, context)
     answers, _mode = rendered.desired[f"{STATE_DIR}/answers.yaml"]
     new_data = to_data(model)
     fingerprint = render_fingerprint(answers)
     rec = reconcile(out_dir, state, rendered.plan.files, answers, fingerprint, force=force, inline=inline)
-    notes += answer_changes(old_data, new_data) + reasons(old_data, new_data) + list(rendered.plan.warnings)
-    report.details.extend(f"{folder}: note: {n}" for n in notes)
-    report.details.extend(f"{folder}: warning: {w}" for w in pin_warnings(old_data, new_data))
+    report.notes += notes + answer_changes(old_data, new_data) + reasons(old_data, new_data)
+    report.warnings += rendered.plan.warnings
+    report.warnings += [f"warning: {w}" for w in pin_warnings(old_data, new_data)]
     _describe(report, rec, mode)
     if rec.conflicts:
         report.exit_code = ExitCode.CONFLICT
@@ -191,8 +198,13 @@ def _describe(report: FolderReport, rec, mode: Mode) -> None:
     counts: dict[Action, int] = {}
     for o in rec.outcomes:
         counts[o.action] = counts.get(o.action, 0) + 1
+        report.files.append((o.path, o.action.value))
         where = f"{folder}/{o.path}"
         if o.action.needs_the_user:
+            report.conflicts.extend({"path": o.path, "at": c.where, "yours": c.ours, "new": c.theirs} for c in o.conflicts)
+            if o.markers is not None:
+                report.conflicts.append({"path": o.path, "at": f"line {o.markers}", "yours": "(unresolved conflict markers)",
+                                         "new": "(unresolved conflict markers)"})
             _tell_conflict(report, where, o, mode)
         elif mode is Mode.DRY_RUN or o.action not in (Action.CREATED, Action.UPDATED):
             for c in o.conflicts[:MAX_CONFLICTS_SHOWN]:  # only with --force: the new render was taken

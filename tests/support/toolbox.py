@@ -33,6 +33,8 @@ _TOOL_VENVS = {
     "nca": "venv",
     "detect-secrets": "venv",
     "checkov": "venv-checkov",
+    "check-jsonschema": "venv-ci",
+    "pre-commit": "venv-ci",
 }
 TOOL_NAMES = tuple(_TOOL_VENVS)
 
