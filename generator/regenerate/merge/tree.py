@@ -77,11 +77,16 @@ def shown_pair(where: str, ours: Any, theirs: Any, plain: Callable[[Any], Any] =
     """
     if _secret_key(where):
         return Conflict(where, HIDDEN, HIDDEN)
-    a = plain(ours) if ours is not MISSING else MISSING
-    b = plain(theirs) if theirs is not MISSING else MISSING
+    # A quoted or block YAML scalar is a str subclass, which `show` would print unquoted as if typed on a command line.
+    a = _plain_str(plain(ours)) if ours is not MISSING else MISSING
+    b = _plain_str(plain(theirs)) if theirs is not MISSING else MISSING
     if _text_blocks(a, b):
         return clash_line(where, a.splitlines(), b.splitlines(), 0)
     return Conflict(where, REMOVED if a is MISSING else show(a), REMOVED if b is MISSING else show(b))
+
+
+def _plain_str(x: Any) -> Any:
+    return str(x) if isinstance(x, str) else x
 
 
 def clash_line(where: str, ours: Sequence[str], theirs: Sequence[str], first_line: int) -> Conflict:
