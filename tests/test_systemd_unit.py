@@ -91,7 +91,8 @@ def test_unit_runs_the_jvm_as_its_own_user_with_the_vm_options_file(rendered):
     assert unit["Restart"] == ["on-failure"] and unit["UMask"] == ["0077"]
     assert "MemoryDenyWriteExecute" not in unit
     assert unit["CapabilityBoundingSet"] == [""] and unit["PrivateUsers"] == ["yes"]
-    options = (folder / "java.options").read_text()
+    options = (folder.parent / "jvm" / "java.options").read_text()  # what install.sh installs: no copy in systemd/
+    assert not (folder / "java.options").exists()
     assert "-Xlog:gc*:file=/var/log/demo/gc.log" in options  # LogsDirectory=demo: the one writable log path
     assert unit["LogsDirectory"] == ["demo"]
 
@@ -134,7 +135,7 @@ def test_metrics_listen_on_loopback_only(rendered):
     import tomllib
 
     folder, _ = rendered["preset-vm-systemd"]
-    config = tomllib.loads((folder / "Config.toml").read_text())
+    config = tomllib.loads((folder.parent / "config" / "Config.toml").read_text())
     assert config["ballerinax"]["prometheus"]["host"] == "127.0.0.1"
 
 
@@ -164,7 +165,7 @@ def test_the_vm_options_name_memory_max_because_proc_subset_hides_the_cgroup_lim
     folder, _ = rendered["plain-http-25"]
     unit = unit_settings(folder / "demo.service")
     assert unit["ProcSubset"] == ["pid"] and unit["MemoryMax"] == ["2G"]
-    assert "-XX:MaxRAM=2147483648\n" in (folder / "java.options").read_text()
+    assert "-XX:MaxRAM=2147483648\n" in (folder.parent / "jvm" / "java.options").read_text()
 
 
 def test_the_secrets_credential_is_the_first_config_file_because_ballerina_lets_the_first_win(rendered):
