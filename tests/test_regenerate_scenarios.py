@@ -214,20 +214,21 @@ def test_an_old_answers_layout_is_migrated_forward_with_a_note(project, hardgen,
     out = project("jdk=17", "service.port=9000")
     answers = out / ".hardgen/answers.yaml"
     v0 = ("# hardgen 0.0.x answers\nname: demo\njava: 17\nport: 9000\ntls: true\nsecurity_manager: false\n"
-          "jvm_flags: []\ndocker:\n  deploy_dir: deploy\ntargets: [docker]\n")
+          "jvm_flags: []\ndocker:\n  deploy_dir: deploy\ntargets: [docker]\n"
+          "service:\n  keystore_path_key: keystorePath\n")  # else the keystore wiring stays off (test_upgrade_replay.py)
     answers.write_text(v0)
     check = regenerate(hardgen, tmp_path, OUT, "--check")
     assert check.returncode == 0, check.stdout + check.stderr
     assert "answers migrated from schema 0 to 1: moved java to jdk; moved port to service.port" in check.stdout
     assert answers.read_text() == v0, "--check writes nothing"
     done = regenerate(hardgen, tmp_path, OUT)
-    assert done.returncode == 0 and "schema_version: 1" in answers.read_text() and "jdk: 17" in answers.read_text()
+    assert done.returncode == 0 and "schema_version: 2" in answers.read_text() and "jdk: 17" in answers.read_text()
 
 
 def test_answers_from_a_newer_hardgen_are_refused(project, hardgen, tmp_path):
     out = project()
     answers = out / ".hardgen/answers.yaml"
-    answers.write_text(answers.read_text().replace("schema_version: 1", "schema_version: 99"))
+    answers.write_text(answers.read_text().replace("schema_version: 2", "schema_version: 99"))
     done = regenerate(hardgen, tmp_path, OUT, "--full")
     assert done.returncode == 2 and "answers.yaml: schema_version: 99 was written by a newer hardgen" in done.stderr
 

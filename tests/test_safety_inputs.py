@@ -474,7 +474,7 @@ def test_only_the_current_schema_version_is_generated(hardgen, tmp_path, version
     assert "schema_version" in refused(hardgen, tmp_path, "name=demo", f"schema_version={version}")
 
 
-@pytest.mark.parametrize("version", [99, -1, 0])
+@pytest.mark.parametrize("version", [99, -1, "1.5", "one"])
 def test_schema_version_in_an_answers_file_is_checked(hardgen, tmp_path, version):
     assert "schema_version" in refused(hardgen, tmp_path, answers=f"name: demo\nschema_version: {version}\n")
 

@@ -48,6 +48,7 @@ class Layers:
     data: dict[str, Any] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was migrated, for the run to print
 
     def apply(self, data: Mapping[str, Any], source: str) -> None:
         self.sources.append(source)
@@ -234,12 +235,27 @@ def parse_set(item: str) -> dict[str, Any]:
     return out
 
 
+def read_answers(path: Path, notes: list[str]) -> dict[str, Any]:
+    """An answers file, brought forward to the current schema when it names an older `schema_version`.
+
+    A file without `schema_version` is taken as current: hand-written answers rarely say. One that names an older
+    version gets the values that keep what that hardgen generated (`inputs/migrate.py`), and `notes` says how to opt in.
+    """
+    data = read_yaml(path)
+    if "schema_version" in data:
+        from generator.inputs.migrate import migrate
+
+        data, found = migrate(data, str(path))
+        notes.extend(found)
+    return data
+
+
 def load_inputs(presets: list[str], answers: list[Path], sets: list[str]) -> Layers:
     layers = Layers()
     for preset in presets:
         load_preset(preset, layers)
     for path in answers:
-        layers.apply(read_yaml(path), str(path))
+        layers.apply(read_answers(path, layers.notes), str(path))
     for item in sets:
         layers.apply(parse_set(item), "--set")
     return layers

@@ -436,12 +436,16 @@ def _jsonable(value: Any) -> Any:
 
 
 def to_data(obj: Any) -> Any:
-    """A model back to plain data (for the answers file), keys in declaration order, None left out."""
+    """A model back to plain data (for the answers file), keys in declaration order.
+
+    None is left out where it is the default (a default derived from other answers), and kept where the user chose
+    it over a default (`service.keystore_path_key: null`): left out, a replay would bring the default back.
+    """
     if dataclasses.is_dataclass(obj):
         out = {}
         for f in dataclasses.fields(obj):
             v = getattr(obj, f.name)
-            if v is None:
+            if v is None and f.default in (None, dataclasses.MISSING):
                 continue
             out[key_of(f)] = to_data(v)
         return out

@@ -260,7 +260,7 @@ def secret_name(value: str) -> str | None:
 
 
 def schema_version(current: int):
-    """`schema_version`: answers of this format only; older ones are migrated by `hardgen regenerate`."""
+    """`schema_version`: answers of this format only; older answers files are migrated as they are read (`inputs/migrate.py`)."""
 
     def check(value: int) -> str | None:
         if value == current:
@@ -268,8 +268,8 @@ def schema_version(current: int):
         if value > current:
             return f"was written by a newer hardgen (this one reads up to {current}); upgrade hardgen"
         if value >= 0:
-            return (f"is an older answers format (this hardgen generates {current}); `hardgen regenerate` migrates a folder's "
-                    f".hardgen/answers.yaml, or set schema_version: {current} once the keys are current")
+            return (f"is an older answers format (this hardgen generates {current}); an answers file (--answers) or a folder's "
+                    f".hardgen/answers.yaml of that version is migrated when read, or set schema_version: {current} once the keys are current")
         return f"is not a schema version (this hardgen generates {current})"
 
     return check

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator import __version__
-from generator.errors import UserError
+from generator.errors import Problem, UserError
 from generator.inputs.load import Layers, load_inputs
 from generator.inputs.migrate import SCHEMA_VERSION
 from generator.model.fields import Builder, to_data
@@ -108,9 +108,23 @@ def render_model(model: Integration, project: ProjectContext | None = None) -> R
     return Rendered(model, resolved, target_plan, desired)
 
 
+def _source_and_text(note: str) -> tuple[str, str, str]:
+    """A migration note (`FILE: answers migrated ...`) as the parts of a Problem; the text printed is the same."""
+    source, _, text = note.partition(": ")
+    return source, "", text
+
+
 def render_inputs(presets: list[str], answers: list[Path], sets: list[str], project: Path | None = None) -> Rendered:
     """Load, validate and render; with `project`, the Ballerina package folder derives and checks the answers."""
+    context = None
     if project is None:
-        return render_model(validate(load_inputs(presets, answers, sets)))
-    layers, context = load_project(project, presets, answers, sets)
-    return render_model(validate(layers, context), context)
+        layers = load_inputs(presets, answers, sets)
+    else:
+        layers, context = load_project(project, presets, answers, sets)
+    try:
+        model = validate(layers, context)
+    except UserError as exc:  # a problem may come from a migrated value: say what was migrated
+        raise UserError([*exc.problems, *(Problem(*_source_and_text(note)) for note in layers.notes)]) from None
+    rendered = render_model(model, context)
+    rendered.plan.warnings[:0] = [f"note: {note}" for note in layers.notes]
+    return rendered

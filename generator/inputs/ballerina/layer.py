@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from generator.inputs.load import Layers, load_preset, parse_set, read_yaml
+from generator.inputs.load import Layers, load_preset, parse_set, read_answers
 
 
 def _make_room(into: dict, derived: Mapping[str, Any]) -> None:
@@ -49,7 +49,8 @@ def load_with_project(presets: list[str], answers: list[Path], sets: list[str],
     recorded = _Recorded()
     for preset in presets:
         load_preset(preset, recorded)
-    given = [*(first or []), *((read_yaml(path), str(path)) for path in answers), *((parse_set(item), "--set") for item in sets)]
+    notes: list[str] = []
+    given = [*(first or []), *((read_answers(path, notes), str(path)) for path in answers), *((parse_set(item), "--set") for item in sets)]
     scratch = Layers()
     for data, source in (*recorded.applied, *given):
         scratch.apply(data, source)
@@ -61,4 +62,5 @@ def load_with_project(presets: list[str], answers: list[Path], sets: list[str],
     layers.apply(derived, label)
     for data, source in given:
         layers.apply(data, source)
+    layers.notes.extend(notes)
     return layers
