@@ -17,6 +17,7 @@ import pytest
 
 from generator.shipped import preset_dir
 from tests.support.hardgen import generate, set_args
+from tests.support.nspawn import fake_root_install
 
 MAX_EXPOSURE = 1.2
 PRESETS = sorted(p.stem for p in preset_dir().glob("*.yaml"))
@@ -217,18 +218,6 @@ def test_bad_systemd_answers_stop_with_one_line_each(hardgen, tmp_path, sets, me
     assert not (tmp_path / "out").exists()
 
 
-def _fake_root_install(tmp_path: Path) -> dict[str, str]:
-    """An environment where install.sh believes it is root and every installing tool fails loudly (CHANGED on stderr)."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "id").write_text("#!/bin/sh\necho 0\n")
-    for tool in ("systemd-sysusers", "systemd-tmpfiles", "install", "systemctl"):
-        (bin_dir / tool).write_text(f"#!/bin/sh\necho CHANGED {tool} >&2\nexit 99\n")
-    for tool in bin_dir.iterdir():
-        tool.chmod(0o755)
-    return {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
-
-
 @pytest.mark.jvm
 @pytest.mark.parametrize(("jdk", "java", "accepted"), [
     (21, 17, False), (25, 21, False), (25, 17, False), (17, 17, True), (21, 21, True), (21, 25, True), (17, 25, True),
@@ -241,7 +230,7 @@ def test_install_sh_refuses_a_java_older_than_the_jdk_before_installing_anything
     folder, _ = systemd_output(tmp_path / "out", "vm-systemd", f"jdk={jdk}", f"systemd.java={binary}", "service.tls=false")
     jar = tmp_path / "app.jar"
     jar.write_bytes(b"jar")
-    proc = subprocess.run(["sh", str(folder / "install.sh"), str(jar)], env=_fake_root_install(tmp_path), capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(["sh", str(folder / "install.sh"), str(jar)], env=fake_root_install(tmp_path), capture_output=True, text=True, timeout=60)
     if accepted:  # past every check: the first installing tool runs (and, faked, fails)
         assert "CHANGED install" in proc.stderr and "older than" not in proc.stderr, proc.stderr
     else:
@@ -254,7 +243,7 @@ def test_install_sh_refuses_a_missing_java_in_one_line(tmp_path):
     folder, _ = systemd_output(tmp_path / "out", "vm-systemd", "systemd.java=/opt/no-such-jdk/bin/java", "service.tls=false")
     jar = tmp_path / "app.jar"
     jar.write_bytes(b"jar")
-    proc = subprocess.run(["sh", str(folder / "install.sh"), str(jar)], env=_fake_root_install(tmp_path), capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(["sh", str(folder / "install.sh"), str(jar)], env=fake_root_install(tmp_path), capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and "no java at /opt/no-such-jdk/bin/java (systemd.java)" in proc.stderr
     assert "CHANGED" not in proc.stderr
 
