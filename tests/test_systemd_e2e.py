@@ -303,11 +303,23 @@ def test_install_sh_refuses_to_install_a_tls_service_without_its_keystore(tmp_pa
     assert not container.path(f"/etc/systemd/system/{name}.service").exists()
 
 
+def test_install_sh_refuses_a_java_older_than_the_jdk_and_installs_nothing(tmp_path, container, probe_jar, keystore):
+    require_java(17)
+    name = "demo-old-java"
+    out = vm_output(tmp_path, name, "jdk=21", f"systemd.java={java_home(17)}/bin/java")
+    fill_secrets_file(out)
+    place_keystore(out, keystore)
+    refused = install(container, out, probe_jar, name)
+    assert refused.returncode != 0 and "is Java 17, older than JDK 21" in refused.stderr, refused.stderr
+    assert not container.path(f"/etc/{name}").exists()
+    assert not container.path(f"/etc/systemd/system/{name}.service").exists()
+
+
 def test_an_unfilled_secrets_file_installed_by_hand_stops_the_service_at_start(tmp_path, container, probe_jar, keystore):
     require_java(17)
     name = "demo-by-hand"
     unit = f"{name}.service"
-    out = vm_output(tmp_path, name, f"systemd.java={java_home(17)}/bin/java")
+    out = vm_output(tmp_path, name, "jdk=17", f"systemd.java={java_home(17)}/bin/java")  # install.sh refuses an older java
     place_keystore(out, keystore)
     installed = install(container, out, probe_jar, name)  # no secrets file: install.sh warns and goes on
     assert installed.returncode == 0, installed.stderr
