@@ -114,6 +114,19 @@ def warnings(model: ResolvedIntegration) -> list[str]:
     return out
 
 
+#: What each manifest is, for the output's README.
+PURPOSES = {
+    "namespace.yaml": "the Namespace, enforcing the restricted Pod Security Standard",
+    "serviceaccount.yaml": "the pod's ServiceAccount, without an API token",
+    "deployment.yaml": "the Deployment: the hardened pod, its probes and read-only mounts",
+    "service.yaml": "the cluster-internal Service",
+    "networkpolicy.yaml": "NetworkPolicies that allow exactly the declared ingress and egress flows plus DNS",
+    "networkpolicy-default-deny.yaml": "the default-deny NetworkPolicy of the namespace",
+    "poddisruptionbudget.yaml": "the PodDisruptionBudget: a drain takes at most one pod at a time",
+    "externalsecret.yaml": "the ExternalSecret that renders the secrets file from your secret store",
+}
+
+
 def plan(model: ResolvedIntegration) -> TargetPlan:
     out = TargetPlan()
     files = manifests(model)
@@ -129,16 +142,3 @@ def plan(model: ResolvedIntegration) -> TargetPlan:
         out.add(f"{DIR}/SECRETS.md", secret.instructions(model), purpose="what the Secret holds and how to create it")
     out.warnings.extend(warnings(model))
     return out
-
-
-#: What each manifest is, for the output's README.
-PURPOSES = {
-    "namespace.yaml": "the Namespace, enforcing the restricted Pod Security Standard",
-    "serviceaccount.yaml": "the pod's ServiceAccount, without an API token",
-    "deployment.yaml": "the Deployment: the hardened pod, its probes and read-only mounts",
-    "service.yaml": "the cluster-internal Service",
-    "networkpolicy.yaml": "NetworkPolicies that allow exactly the declared ingress and egress flows plus DNS",
-    "networkpolicy-default-deny.yaml": "the default-deny NetworkPolicy of the namespace",
-    "poddisruptionbudget.yaml": "the PodDisruptionBudget: a drain takes at most one pod at a time",
-    "externalsecret.yaml": "the ExternalSecret that renders the secrets file from your secret store",
-}
