@@ -127,9 +127,13 @@ def test_generate_ends_with_next_steps_that_name_real_files(hardgen, tmp_path):
     r = hardgen("generate", "--preset", "kubernetes-restricted", "--set", "name=demo", "--set", "targets=[docker,kubernetes,systemd]",
                 "--output", "deploy", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    steps = [shlex.split(line.removeprefix("next: ")) for line in r.stderr.splitlines() if line.startswith("next: ")]
-    assert r.stderr.splitlines()[-len(steps):] == [f"next: {shlex.join(s)}" for s in steps]  # the run ends with them
-    by_tool = {s[0]: s for s in steps if s[0] != "read"}
+    lines = [line for line in r.stderr.splitlines() if line.startswith("next: ")]
+    assert r.stderr.splitlines()[-len(lines):] == lines, "the run ends with its next steps"
+    readme = re.fullmatch(r"next: read (\S+) \(.*\)", lines[0])
+    assert readme and (tmp_path / readme.group(1)).is_file(), lines[0]
+    steps = [shlex.split(line.removeprefix("next: ")) for line in lines[1:]]
+    assert lines[1:] == [f"next: {shlex.join(s)}" for s in steps], "each command step runs as written"
+    by_tool = {s[0]: s for s in steps}
     assert by_tool["docker"][:2] == ["docker", "build"] and (tmp_path / by_tool["docker"][3]).is_file()
     assert (tmp_path / by_tool["docker"][3]).parent.relative_to((tmp_path / by_tool["docker"][4]).resolve()) == Path("deploy")
     assert (tmp_path / by_tool["kubectl"][3] / "kustomization.yaml").is_file()
