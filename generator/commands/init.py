@@ -165,4 +165,4 @@ def no_terminal_problems(layers, presets: list[str], answers: list[Path], sets: 
         argv += ["--project", str(project)]
     argv += tail if tail is not None else ["--output", str(out_dir)]
     how = f"no terminal to ask in (or --no-input, --defaults), so nothing is asked; the missing keys below: run {shlex.join(argv)}"
-    return [Problem(command if command == "new" else "init", "", how), *missing]
+    return [Problem("hardgen new" if command == "new" else "init", "", how), *missing]  # sorted first, before "missing"
