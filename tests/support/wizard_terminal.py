@@ -13,7 +13,7 @@ import pexpect
 
 from tests.support.hardgen import hardgen_env
 
-FIRST_PROMPT = "name - "
+FIRST_PROMPT = "Integration name"
 
 
 def spawn_init(*args: str, cwd: Path) -> pexpect.spawn:
