@@ -43,7 +43,7 @@ def git(*args: str, cwd: Path) -> str:
 def test_new_writes_the_repository_and_deploy_with_its_state(tmp_path):
     repo = make(tmp_path)
     files = set(tree(repo))
-    assert REPO_FILES <= files
+    assert files >= REPO_FILES
     assert {"deploy/Dockerfile", "deploy/config/Config.toml", "deploy/config/secrets.template.toml",
             "deploy/.hardgen/answers.yaml", "deploy/.hardgen/state.json"} <= files
     assert any(f.startswith("deploy/kubernetes/") for f in files) and any(f.startswith("deploy/systemd/") for f in files)
@@ -136,7 +136,7 @@ def test_git_add_stages_no_secret_keystore_build_output_or_proposal(tmp_path):
     git("init", "-q", cwd=repo)
     git("add", "-A", cwd=repo)
     staged = set(git("ls-files", cwd=repo).split())
-    assert REPO_FILES <= staged and "deploy/config/secrets.template.toml" in staged
+    assert staged >= REPO_FILES and "deploy/config/secrets.template.toml" in staged
     for kept_out in ("deploy/config/keystore.p12", "deploy/config/secrets.toml", "target/bin/orders.jar",
                      "deploy/Dockerfile.hardgen-new", "prod.p12"):
         assert kept_out not in staged
@@ -258,6 +258,16 @@ def test_without_a_terminal_new_proceeds_when_nothing_is_missing_into_a_folder_n
     done = run("new", "--set", "name=billing", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "billing/main.bal").is_file() and (tmp_path / "billing/deploy/Dockerfile").is_file()
+
+
+def test_without_cookiecutter_new_says_how_to_install_it_and_writes_nothing(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "cookiecutter.generate", None)  # an import of it raises ImportError
+    done = run("new", "orders", *ANSWERS, cwd=tmp_path)
+    assert done.returncode == ExitCode.USAGE
+    assert done.stderr == "hardgen new: needs cookiecutter, which is not installed: pip install 'hardgen[scaffold]'\n"
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_new_is_the_only_command_that_imports_cookiecutter(tmp_path):

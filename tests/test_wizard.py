@@ -226,8 +226,8 @@ def test_declining_the_advanced_settings_leaves_no_warning_about_an_answer_never
     """The wizard once warned "pin image.digest" after never asking it: every key a warning names was asked."""
     import re
 
-    from generator.render.pipeline import render_model, validate
     from generator.inputs.load import Layers
+    from generator.render.pipeline import render_model, validate
     from generator.wizard.prompts import Interview
 
     keys = [typed("orders"), DOWN + SPACE + ENTER] + [ENTER] * 8 + ["y", ENTER, ENTER, ENTER, "n", "n", ENTER]
