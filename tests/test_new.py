@@ -29,6 +29,7 @@ KEYTOOL = "/usr/lib/jvm/java-17-openjdk-amd64/bin/keytool"
 
 
 def make(tmp_path: Path, *args: str, name: str = "orders") -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     done = run("new", str(tmp_path / name), *(args or ANSWERS), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     return tmp_path / name
@@ -49,6 +50,10 @@ def test_new_writes_the_repository_and_deploy_with_its_state(tmp_path):
     assert any(f.startswith("deploy/kubernetes/") for f in files) and any(f.startswith("deploy/systemd/") for f in files)
     assert os.access(repo / "scripts/dev-keystore.sh", os.X_OK)
     assert not [p for p in tmp_path.iterdir() if p.name != "orders"], "the staging folder was left behind"
+
+
+def test_the_same_answers_make_the_same_repository_byte_for_byte(tmp_path):
+    assert tree(make(tmp_path / "a")) == tree(make(tmp_path / "b"))
 
 
 def test_deploy_is_what_generate_writes_for_the_same_answers_never_a_copy_from_the_template(tmp_path):
