@@ -55,8 +55,8 @@ def test_a_new_user_makes_a_repository_through_the_wizard_typing_over_a_default_
 
 
 def test_declining_the_summary_creates_nothing(tmp_path):
-    child = spawn("new", "--set", "name=orders", cwd=tmp_path)
-    answer(child, "(name; Enter: orders)", "\r")  # Enter keeps the name given with --set
+    child = spawn("new", "orders", "--set", "targets=[docker]", cwd=tmp_path)
+    answer(child, FIRST_PROMPT, "orders\r")
     for prompt in ("(targets)", "(runtime)", "(jdk)", "(artifact", "(image.name", "(image.tag", "(service.port", "(service.tls)",
                    "(metrics.enabled)", "(ingress)", "(egress)", "(secrets", "(docker.deploy_dir", "advanced settings"):
         answer(child, prompt, "\r")  # every default; no advanced settings
@@ -66,3 +66,12 @@ def test_declining_the_summary_creates_nothing(tmp_path):
     child.close()
     assert child.exitstatus == 130
     assert list(tmp_path.iterdir()) == []
+
+
+def test_in_a_terminal_with_every_answer_given_new_asks_nothing(tmp_path):
+    child = spawn("new", "orders", "--set", "name=orders", cwd=tmp_path)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert "(name" not in child.before and "(targets)" not in child.before  # no question was asked
+    assert (tmp_path / "orders/main.bal").is_file()

@@ -35,11 +35,12 @@ def asks(args) -> bool:
     return not (args.no_input or getattr(args, "defaults", False)) and has_terminal()
 
 
-def collect_model(layers, args, command: str, tail: list[str], project=None, answers: list[Path] | None = None):
+def collect_model(layers, args, command: str, tail: list[str], project=None, answers: list[Path] | None = None,
+                  interactive: bool | None = None):
     """The validated model: from the wizard when the run asks, else from the inputs alone (exit 2 naming what is missing)."""
     from generator.errors import UserError
 
-    if not asks(args):
+    if not (asks(args) if interactive is None else interactive):
         missing = missing_keys(layers)
         if missing:
             given = answers if answers is not None else [Path(a) for a in args.answers]

@@ -1,7 +1,7 @@
 """`hardgen new [DIR]`: a new integration repository whose code, configuration and deployment agree by construction.
 
 The answers come as for `generate` (`--preset`, `--answers`, `--set`), and from the wizard when there is a
-terminal. The line formats of the repository (main.bal, README.md, the ignore files, the keystore script) are
+terminal and a required answer is missing. The line formats of the repository (main.bal, README.md, the ignore files, the keystore script) are
 rendered by cookiecutter from `templates/new/` (its Python API, `no_input=True`, the context built here from the
 validated model); the files that are data (Ballerina.toml, the CI workflow, the pre-commit config) are built as
 data and serialised; `deploy/` is written by the generator itself, with `.hardgen/`, so `hardgen regenerate`
@@ -45,7 +45,7 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from generator.commands.init import asks, collect_model
+    from generator.commands.init import asks, collect_model, missing_keys
     from generator.inputs.load import load_inputs
     from generator.render.pipeline import render_model
 
@@ -53,8 +53,8 @@ def run(args) -> int:
     if args.dir is not None:
         _refuse_non_empty(args.dir, args.force)  # before the first question, not after the last
     layers = load_inputs(args.preset, [Path(a) for a in args.answers], args.sets)
-    interactive = asks(args)
-    model = collect_model(layers, args, "new", [str(args.dir)] if args.dir is not None else [])
+    interactive = asks(args) and bool(missing_keys(layers))  # the wizard only when an answer is missing
+    model = collect_model(layers, args, "new", [str(args.dir)] if args.dir is not None else [], interactive=interactive)
     rendered = render_model(model)
     target: Path = args.dir if args.dir is not None else Path(model.name)
     _refuse_non_empty(target, args.force)
