@@ -78,6 +78,13 @@ def test_ballerina_toml_names_the_package_config_toml_writes_and_a_distribution_
         assert manifest["build-options"]["observabilityIncluded"] is True  # metrics on: ballerinax/prometheus is in the program
 
 
+def test_jdk_25_pins_the_java_21_distribution_and_says_so(tmp_path):
+    done = run("new", "o25", *ANSWERS, "--set", "jdk=25", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert tomllib.loads((tmp_path / "o25/Ballerina.toml").read_text())["package"]["distribution"] == "2201.12.7"
+    assert "warning: jdk 25: no released Ballerina distribution claims Java 25 yet" in done.stderr
+
+
 def test_the_project_reader_finds_exactly_the_configurables_config_toml_and_the_secrets_template_set(tmp_path):
     from generator.inputs.ballerina.project import read_project
 
@@ -105,7 +112,9 @@ def test_a_configurable_the_program_drops_is_caught_by_the_project_reader(tmp_pa
 
 def test_main_bal_serves_https_from_the_keystore_configurables_and_a_health_resource(tmp_path):
     text = (make(tmp_path) / "main.bal").read_text()
-    # module-ballerina-http: ListenerSecureSocket {key: {path, password}} (a KeyStore) on `new http:Listener(port, ...)`
+    # module-ballerina-http: `ListenerSecureSocket record {| crypto:KeyStore|CertKey key; ... |}`, and crypto:KeyStore is
+    # {path, password} (the Swan Lake SecureSocket API, release notes 2201.0.0); the listener's init takes the
+    # ListenerConfiguration as an included record, so `new (port, secureSocket = {...})` (the fixture orders/main.bal too).
     assert "listener http:Listener ep = new (port, secureSocket = {key: {path: keystorePath, password: keystorePassword}});" in text
     assert "resource function get health() returns string" in text
     assert "import ballerinax/prometheus as _;" in text  # metrics on (module-ballerinax-prometheus README)
