@@ -248,6 +248,12 @@ def test_force_overlays_only_the_files_new_writes(tmp_path):
     assert (tmp_path / "orders/deploy/.hardgen/state.json").is_file()
 
 
+def test_new_into_the_current_empty_folder(tmp_path):
+    done = run("new", ".", *ANSWERS, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert {f for f in tree(tmp_path) if not f.startswith("deploy/")} == REPO_FILES
+
+
 def test_a_failure_half_way_leaves_no_repository_and_no_staging_folder(tmp_path, monkeypatch):
     def broken(rendered, repo):
         raise OSError(28, "No space left on device", str(repo / "Ballerina.toml"))

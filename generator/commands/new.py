@@ -119,31 +119,33 @@ def _refuse_non_empty(target: Path, force: bool) -> None:
 
 
 def build_repository(rendered, target: Path, force: bool) -> list[str]:
-    """Stage the whole repository beside `target`, check it, then move it into place; the paths written."""
+    """Stage the whole repository, check it, then move it into place; the paths written.
+
+    A new folder is staged beside it and renamed into place in one step. An existing folder (empty, or with
+    --force) is staged inside it, `deploy/` written by the writer (all or nothing, refusing what it refuses),
+    then the other files moved in; the staging folder is removed whatever happens.
+    """
     import tempfile
 
-    parent = target.absolute().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.hardgen-new-", dir=parent))
+    from generator.output.writer import write_output
+
+    exists = target.is_dir()
+    base = target if exists else target.absolute().parent
+    base.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{rendered.resolved.name}.hardgen-new-", dir=base)).absolute()
     try:
         repo = stage / "repo"
         _render_template(rendered, repo)
         _write_data_files(rendered, repo)
         _check_contract(rendered, repo)
-        from generator.output.writer import write_output
-
-        if target.is_dir() and any(target.iterdir()):  # --force: overlay the files new writes, deploy/ through the writer
-            made = _overlay(repo, target)
-            write_output(target / DEPLOY, rendered.desired, force=True)
-        else:
-            write_output(repo / DEPLOY, rendered.desired)
-            if target.is_dir():
-                target.rmdir()
-            os.rename(repo, target)
-            made = _relative_files(target)
+        if exists:
+            write_output(target / DEPLOY, rendered.desired, force=force)
+            return sorted([*_overlay(repo, target), *(f"{DEPLOY}/{rel}" for rel in rendered.desired)])
+        write_output(repo / DEPLOY, rendered.desired)
+        os.rename(repo, target)
+        return _relative_files(target)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    return made
 
 
 def _relative_files(root: Path) -> list[str]:
