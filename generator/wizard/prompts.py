@@ -107,7 +107,7 @@ class Interview:
         if q.kind in (SELECT, CHECKBOX):
             return self.choose(q, base, f"{message} ({path})", value)
         shown = qs.as_text(value)
-        hint = qs.hint(q)[1:-1] if qs.hint(q) else ""
+        hint = qs.hint(q, default_shown=bool(shown))[1:-1]
         instruction = "(" + "; ".join(filter(None, [path, hint, f"Enter: {shown}" if shown else ""])) + ")"
 
         def raw(typed: str) -> Any:

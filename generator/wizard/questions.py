@@ -267,15 +267,15 @@ def from_text(q: Question, text: str) -> Any:
     return SetText(text)
 
 
-def hint(q: Question) -> str:
-    """What to type, for text questions: the format, and what an empty answer means."""
+def hint(q: Question, default_shown: bool = False) -> str:
+    """What to type, for text questions: the format, and what an empty answer means (Enter keeps a shown default)."""
     tp = bare_type(q.type)
     parts = []
     if sequence_item(tp) is not None:
         parts.append("comma-separated")
     elif get_origin(tp) in (dict, Mapping):
         parts.append("key=value, comma-separated")
-    if q.spec.derived:
+    if q.spec.derived and not default_shown:
         parts.append(f"empty: {q.spec.derived}")
     return f"({'; '.join(parts)})" if parts else ""
 
