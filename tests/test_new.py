@@ -204,6 +204,30 @@ def test_the_workflow_and_the_pre_commit_config_are_what_github_and_pre_commit_a
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.reviewers
+def test_the_ci_review_steps_pass_on_the_new_repository_run_with_the_real_tools(tmp_path):
+    """Each `run` of the workflow's deploy job (after its install step), with `.venv/bin/TOOL` as the tools in .tools/."""
+    import shlex
+    import sys
+
+    import yaml
+
+    from tests.support.hardgen import hardgen_env
+
+    repo = make(tmp_path, *ANSWERS, "--set", "image.digest=sha256:" + "a" * 64)  # checkov's CKV_K8S_43 wants the digest
+    steps = yaml.safe_load((repo / ".github/workflows/ci.yml").read_text())["jobs"]["deploy"]["steps"]
+    hardgen = f"{shlex.quote(sys.executable)} -m generator"
+    ran = []
+    for step in steps[2:]:
+        command = step["run"].replace(".venv/bin/hardgen", hardgen)
+        for name in ("hadolint", "checkov", "kubernetes-validate"):
+            command = command.replace(f".venv/bin/{name}", shlex.quote(require_tool(name)))
+        done = subprocess.run(["bash", "-c", command], cwd=repo, env=hardgen_env(), capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, f"{step['name']}: {command}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        ran.append(step["name"])
+    assert len(ran) == 5, ran
+
+
 def test_every_action_is_pinned_by_full_commit_sha_and_the_workflow_only_reads(tmp_path):
     import yaml
 
