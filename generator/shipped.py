@@ -27,3 +27,14 @@ def template_dir() -> Path:
 
 def preset_dir() -> Path:
     return _data_dir("presets")
+
+
+def changelog() -> Path | None:
+    """CHANGELOG.md, whose upgrade notes `regenerate` prints (in the package in a wheel, at the top of a checkout).
+
+    None when neither has it (a repackaged install): the caller says so instead of failing a regeneration.
+    """
+    for candidate in (_PACKAGE / "CHANGELOG.md", _PACKAGE.parent / "CHANGELOG.md"):
+        if candidate.is_file():
+            return candidate
+    return None

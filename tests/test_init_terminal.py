@@ -44,7 +44,7 @@ def test_a_new_user_answers_every_question_and_generate_replays_it_byte_for_byte
     answer(child, "(secrets", "dbPassword, apiKey\r")
     answer(child, "(docker.deploy_dir", "\r")
     answer(child, "Also review the advanced settings", "n")  # after every ordinary question
-    child.expect_exact("new        0600  config/secrets.template.toml")
+    child.expect_exact("new        0644  config/secrets.template.toml")
     answer(child, "Write these files to deploy?", "y")
     child.expect(pexpect.EOF)
     child.close()

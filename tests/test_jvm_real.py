@@ -45,10 +45,13 @@ def _jvm_cases() -> dict[str, tuple[int, bytes, int | None, float]]:
         model = rendered.resolved
         files = {f.path: f.content for f in rendered.plan.files}
         percentage = model.jvm.max_ram_percentage
+        vm_limit = memory_bytes(model.systemd.memory_max)
+        image = any(t in model.targets for t in ("docker", "kubernetes"))
+        # A VM-only output's jvm/java.options is the VM's (install.sh installs it); beside an image the VM has its own.
         if "jvm/java.options" in files:
-            out[case] = (model.jdk, files["jvm/java.options"], None, percentage)
+            out[case if image else f"{case}-vm"] = (model.jdk, files["jvm/java.options"], None if image else vm_limit, percentage)
         if "systemd/java.options" in files:
-            out[f"{case}-vm"] = (model.jdk, files["systemd/java.options"], memory_bytes(model.systemd.memory_max), percentage)
+            out[f"{case}-vm"] = (model.jdk, files["systemd/java.options"], vm_limit, percentage)
     return out
 
 

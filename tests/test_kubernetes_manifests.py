@@ -121,7 +121,8 @@ def test_namespace_enforces_restricted_pod_security(outputs):
 def test_kustomization_lists_every_manifest_and_nothing_is_in_default(outputs, case):
     folder = outputs[case][0]
     listed = kube.resources(folder)
-    assert sorted(listed) == sorted(p.name for p in folder.glob("*.yaml") if p.name != "kustomization.yaml")
+    assert sorted(listed) == sorted(f"kubernetes/{p.name}" for p in folder.glob("*.yaml"))
+    assert not (folder / "kustomization.yaml").exists() and not (folder / "configmap.yaml").exists()
     for obj in kube.load_all(folder):
         if obj["kind"] != "Namespace":
             assert obj["metadata"]["namespace"] not in ("default", None)
@@ -243,7 +244,7 @@ def test_deployment_wires_config_secrets_and_jvm_options_as_read_only_files(outp
     assert mounts[os.path.dirname(CONTAINER.secrets_file)]["readOnly"] is True
     assert all(m.get("readOnly") for path, m in mounts.items() if path not in (CONTAINER.tmp_dir, CONTAINER.log_dir))
     assert volumes["tmp"]["emptyDir"]["sizeLimit"] and volumes["logs"]["emptyDir"]["sizeLimit"]
-    maps = {cm["metadata"]["name"]: cm["data"] for cm in kube.of_kind(objects, "ConfigMap")}
+    maps = {cm["metadata"]["name"].rsplit("-", 1)[0]: cm["data"] for cm in kube.of_kind(objects, "ConfigMap")}
     assert maps["orders-config"]["Config.toml"] == ballerina.config_toml(model, CONTAINER).decode()
     assert maps["orders-jvm"]["java.options"] == jvm.options(model, CONTAINER).decode()
     for probe in ("startupProbe", "readinessProbe"):
@@ -252,6 +253,49 @@ def test_deployment_wires_config_secrets_and_jvm_options_as_read_only_files(outp
     assert {p["containerPort"] for p in container["ports"]} == {8443, 9797}
     assert pod["topologySpreadConstraints"] and kube.of_kind(objects, "PodDisruptionBudget")
     assert pod["automountServiceAccountToken"] is False
+
+
+def _config_map_volumes(objects) -> dict[str, str]:
+    """volume name -> the ConfigMap name the built Deployment mounts."""
+    (deployment,) = kube.of_kind(objects, "Deployment")
+    return {v["name"]: v["configMap"]["name"] for v in deployment["spec"]["template"]["spec"]["volumes"] if "configMap" in v}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_built_configmaps_are_the_users_own_files_and_the_deployment_mounts_them_by_hashed_name(outputs, case):
+    """No copy of Config.toml or java.options in any manifest: kustomize makes the ConfigMaps from the files themselves."""
+    folder = outputs[case][0]
+    root = folder.parent
+    objects = kube.load_all(root)
+    maps = {cm["metadata"]["name"]: cm for cm in kube.of_kind(objects, "ConfigMap")}
+    mounted = _config_map_volumes(objects)
+    name = kube.of_kind(objects, "Deployment")[0]["metadata"]["name"]
+    assert mounted["config"].startswith(f"{name}-config-") and mounted["jvm"].startswith(f"{name}-jvm-"), mounted
+    assert set(maps) == set(mounted.values())
+    assert maps[mounted["config"]]["data"] == {"Config.toml": (root / "config" / "Config.toml").read_text()}
+    assert maps[mounted["jvm"]]["data"] == {"java.options": (root / "jvm" / "java.options").read_text()}
+    namespace = kube.of_kind(objects, "Deployment")[0]["metadata"]["namespace"]
+    assert {cm["metadata"]["namespace"] for cm in maps.values()} == {namespace}
+    assert "checksum/config" not in str(objects)
+    for path in folder.rglob("*.yaml"):
+        assert "Non-secret configuration of" not in path.read_text() and "MaxRAMPercentage" not in path.read_text(), path
+
+
+@pytest.mark.parametrize(("edited", "volume"), [("config/Config.toml", "config"), ("jvm/java.options", "jvm")])
+def test_editing_a_configuration_file_renames_its_configmap_so_the_pods_roll(outputs, tmp_path, edited, volume):
+    import shutil
+
+    root = tmp_path / "out"
+    shutil.copytree(outputs["external"][0].parent, root)
+    before = _config_map_volumes(kube.load_all(root))
+    with (root / edited).open("a") as f:
+        f.write("# an operator's edit\n")
+    objects = kube.load_all(root)
+    after = _config_map_volumes(objects)
+    assert after[volume] != before[volume]
+    assert {v: n for v, n in after.items() if v != volume} == {v: n for v, n in before.items() if v != volume}
+    (cm,) = [c for c in kube.of_kind(objects, "ConfigMap") if c["metadata"]["name"] == after[volume]]
+    assert list(cm["data"].values()) == [(root / edited).read_text()]
 
 
 def test_a_stopping_pod_keeps_serving_while_its_endpoint_goes_then_gets_the_jvms_stop_time(outputs):

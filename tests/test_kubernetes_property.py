@@ -102,8 +102,8 @@ def test_generated_models_pass_pss_nca_and_kubernetes_validate(data):
 
         (deployment,) = kube.of_kind(objects, "Deployment")
         assert pss.violations(deployment) == {}
-        jvm_files = next(cm["data"] for cm in kube.of_kind(objects, "ConfigMap") if cm["metadata"]["name"].endswith("-jvm"))
-        assert list(jvm_files) == ["java.options"]
+        jvm_files = next(cm["data"] for cm in kube.of_kind(objects, "ConfigMap") if cm["metadata"]["name"].startswith(f"{model.name}-jvm-"))
+        assert jvm_files == {"java.options": (root / "out" / "jvm" / "java.options").read_text()}
 
         proc = kube.kubernetes_validate(folder)
         report = proc.stdout + proc.stderr

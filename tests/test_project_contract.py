@@ -119,7 +119,7 @@ def test_a_presets_value_is_a_default_the_project_replaces(tmp_path):
     done = generate_project(out, "greeter", "service.tls=false", preset="vm-systemd")
     assert done.returncode == 0, done.stderr
     assert "metrics:\n  enabled: false\n" in (out / ".hardgen/answers.yaml").read_text()
-    assert "ballerinax" not in (out / "systemd/Config.toml").read_text()
+    assert "ballerinax" not in (out / "config/Config.toml").read_text()
 
 
 def test_an_explicit_answer_that_agrees_with_the_project_is_fine(tmp_path):

@@ -128,7 +128,7 @@ def test_both_sides_changing_the_same_key_exits_3_and_leaves_the_users_file_unto
     assert config.read_bytes() == mine
     proposal = out / "config/Config.toml.hardgen-new"
     assert b"port = 9444" in proposal.read_bytes()
-    assert "config/Config.toml: conflict at integrations.demo.port: yours 8443, new 9444" in done.stderr
+    assert "deploy/config/Config.toml: integrations.demo.port: yours 8443, new 9444\n" in done.stderr
     assert "EXPOSE 9444" in (out / "Dockerfile").read_text(), "files without conflicts are still regenerated"
 
     again = regenerate(hardgen, tmp_path, OUT)
@@ -254,7 +254,7 @@ def test_many_folders_get_one_summary_line_each_and_the_worst_exit_code(project,
     assert done.returncode == 3
     summaries = [line for line in done.stderr.splitlines() if line.startswith(("a:", "b:", "c:")) and ": note: " not in line]
     assert summaries == ["a: 2 updated", "b: 1 updated, 1 conflict", "c: 2 updated"]
-    assert "b/Dockerfile: conflict at line" in done.stderr and "EXPOSE 7000" in done.stderr
+    assert "b/Dockerfile: line 35: yours 'EXPOSE 7000', new 'EXPOSE 9444'" in done.stderr and "EXPOSE 7000" in done.stderr
 
 
 def test_a_folder_not_written_by_hardgen_is_a_user_error(hardgen, tmp_path):
@@ -277,11 +277,11 @@ def test_a_symlinked_artefact_is_never_written_through(project, hardgen, tmp_pat
 def test_a_loosened_mode_on_the_secrets_template_is_drift_and_is_restored(project, hardgen, tmp_path):
     out = project()
     template = out / "config/secrets.template.toml"
-    template.chmod(0o644)
+    template.chmod(0o666)
     check = regenerate(hardgen, tmp_path, OUT, "--check")
     assert check.returncode == 1 and "mode of deploy/config/secrets.template.toml would be restored" in check.stdout
     assert regenerate(hardgen, tmp_path, OUT).returncode == 0
-    assert stat.S_IMODE(template.stat().st_mode) == 0o600
+    assert stat.S_IMODE(template.stat().st_mode) == 0o644
 
 
 def test_a_vm_output_of_0_1_0_with_the_security_manager_loses_its_policy_and_flags_on_upgrade(hardgen, tmp_path):
@@ -290,7 +290,9 @@ def test_a_vm_output_of_0_1_0_with_the_security_manager_loses_its_policy_and_fla
     done = regenerate(hardgen, tmp_path, OUT, "--set", "jvm.security_manager=false")
     assert done.returncode == 0, done.stderr
     assert not (out / "systemd/security.policy").exists()
-    options = (out / "systemd/java.options").read_text()
+    # 0.2.0's VM copies are no longer generated: install.sh installs the output's own jvm/ and config/ files.
+    assert not (out / "systemd/java.options").exists() and not (out / "systemd/Config.toml").exists()
+    options = (out / "jvm/java.options").read_text()
     assert "-Djava.security" not in options and "-XX:MaxRAM=1073741824\n" in options
     assert "Security Manager off" in done.stderr and "systemd/security.policy: removed" in done.stderr
     assert regenerate(hardgen, tmp_path, OUT, "--check").returncode == 0

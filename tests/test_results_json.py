@@ -152,4 +152,4 @@ def test_quiet_keeps_the_diff_and_conflicts_but_drops_status_lines_and_notes(pro
     edit(folder / "Dockerfile", "EXPOSE 9443", "EXPOSE 7000")
     conflict = hardgen("regenerate", "deploy", "-q", "--set", "service.port=9444", cwd=tmp_path)
     assert conflict.returncode == 3 and conflict.stdout == ""
-    assert "deploy/Dockerfile: conflict at" in conflict.stderr and "note:" not in conflict.stderr
+    assert "deploy/Dockerfile: line 35: yours " in conflict.stderr and "note:" not in conflict.stderr

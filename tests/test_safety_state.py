@@ -188,6 +188,9 @@ BAD_STATES = {
     "proposals a list": _state(proposals=["Dockerfile.hardgen-new"]),
     "proposal not a proposal": _state(proposals={"Dockerfile": "sha256:" + "0" * 64}),
     "proposal outside": _state(proposals={"../x.hardgen-new": "sha256:" + "0" * 64}),
+    "conflicts a list": _state(conflicts=["Dockerfile"]),
+    "conflict on a file not in the state": _state(conflicts={"../../etc/passwd": "sha256:" + "0" * 64}),
+    "conflict digest not a digest": _state(conflicts={"Dockerfile": "yes"}),
     "too large": b'{"files": {}, "hardgen_version": "' + b"x" * (2 << 20) + b'"}',
 }
 

@@ -320,7 +320,7 @@ def test_a_lock_never_outlives_its_run(versions, tmp_path):
     assert _killed_run("generate", versions, 3, out.parent)
     assert run(*command("generate"), cwd=out.parent).returncode == 0
     after = {p.name for p in out.parent.iterdir()} | {p.name for p in out.iterdir()}
-    assert after - before == {"kubernetes"}, "no lock file, no stage"
+    assert after - before == {"kubernetes", "kustomization.yaml"}, "no lock file, no stage"
 
 
 def test_force_onto_a_path_that_is_now_a_folder_refuses_and_writes_nothing(versions, tmp_path):

@@ -109,7 +109,9 @@ def test_neither_the_pod_nor_its_service_account_gets_an_api_token(k8s):
 def test_metrics_stay_on_loopback_on_a_vm_even_when_a_scraper_is_declared(tmp_path, targets):
     generate(tmp_path / "out", "name=orders", f"targets=[{', '.join(targets)}]", "metrics.enabled=true",
              "metrics.from={namespace: monitoring, labels: {app: prometheus}}", preset="vm-systemd", cwd=tmp_path)
-    vm = tomllib.loads((tmp_path / "out/systemd/Config.toml").read_text())
+    # A VM-only output installs config/Config.toml; beside an image (other paths) the VM has its own copy.
+    vm_config = "systemd/Config.toml" if "kubernetes" in targets else "config/Config.toml"
+    vm = tomllib.loads((tmp_path / "out" / vm_config).read_text())
     assert vm["ballerinax"]["prometheus"]["host"] == "127.0.0.1"
     if "kubernetes" in targets:  # the pod network may reach the pod's port: there the scraper is let in
         pod = tomllib.loads((tmp_path / "out/config/Config.toml").read_text())

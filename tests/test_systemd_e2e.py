@@ -10,7 +10,7 @@ LaunchUtils/ConfigResolver/TomlProvider), loads a native TLS library from java.i
 
 Asserted from the running service, every expected value read from the generated files: it is active and serves
 /health over TLS 1.2 and 1.3 (and refuses TLS 1.1) as the service user, its configuration resolved from the
-credentials (so the credential was readable), its heap is at most MaxRAMPercentage (systemd/java.options) of the
+credentials (so the credential was readable), its heap is at most MaxRAMPercentage (jvm/java.options) of the
 unit's MemoryMax= (ProcSubset=pid hides /proc/cgroups from the JVM, which then sizes the heap from the host's RAM
 unless told otherwise), no JMX agent (the socket list: jcmd cannot attach to this unit, see below),
 only the listener's and the metrics port listen, the java process logs nothing but the probe's report (no
@@ -167,7 +167,7 @@ def test_vm_systemd_unit_serves_as_its_user_with_the_credential(tmp_path, contai
     out = vm_output(tmp_path, name, f"jdk={jdk}", f"systemd.java={java}")
     fill_secrets_file(out)
     place_keystore(out, keystore)
-    config = tomllib.loads((out / "systemd" / "Config.toml").read_text())
+    config = tomllib.loads((out / "config" / "Config.toml").read_text())  # what install.sh installs: no copy in systemd/
     module_table = config["myorg"]["orders"]
     unit_text = (out / "systemd" / unit).read_text()
 
@@ -217,7 +217,7 @@ def test_vm_systemd_unit_serves_as_its_user_with_the_credential(tmp_path, contai
         assert module_table["keystorePath"] == f"{credentials}/keystore.p12"
 
         # The heap follows MemoryMax= (java.options' MaxRAMPercentage of it), not the host's RAM.
-        percentage = max_ram_percentage((out / "systemd" / "java.options").read_text())
+        percentage = max_ram_percentage((out / "jvm" / "java.options").read_text())
         memory_max = size_bytes(unit_setting(unit_text, "MemoryMax"))
         assert report["maxMemory"] <= percentage / 100 * memory_max, (
             f"max heap {report['maxMemory']} > {percentage}% of MemoryMax={memory_max}: the JVM did not see the limit")
@@ -255,13 +255,13 @@ def test_control_without_maxram_the_heap_is_sized_from_the_host_not_memory_max(t
     fill_secrets_file(out)
     place_keystore(out, keystore)
     unit_text = (out / "systemd" / unit).read_text()
-    options = (out / "systemd" / "java.options").read_text()
-    (out / "systemd" / "java.options").write_text("".join(line for line in options.splitlines(keepends=True)
+    options = (out / "jvm" / "java.options").read_text()
+    (out / "jvm" / "java.options").write_text("".join(line for line in options.splitlines(keepends=True)
                                                           if not line.startswith("-XX:MaxRAM=")))
     assert install(container, out, probe_jar, name).returncode == 0
     percentage = max_ram_percentage(options)
     memory_max = size_bytes(unit_setting(unit_text, "MemoryMax"))
-    port = tomllib.loads((out / "systemd" / "Config.toml").read_text())["myorg"]["orders"]["port"]
+    port = tomllib.loads((out / "config" / "Config.toml").read_text())["myorg"]["orders"]["port"]
     try:
         started = container.run("systemctl", "start", unit, check=False)
         assert started.returncode == 0, journal(container, unit)
@@ -303,11 +303,23 @@ def test_install_sh_refuses_to_install_a_tls_service_without_its_keystore(tmp_pa
     assert not container.path(f"/etc/systemd/system/{name}.service").exists()
 
 
+def test_install_sh_refuses_a_java_older_than_the_jdk_and_installs_nothing(tmp_path, container, probe_jar, keystore):
+    require_java(17)
+    name = "demo-old-java"
+    out = vm_output(tmp_path, name, "jdk=21", f"systemd.java={java_home(17)}/bin/java")
+    fill_secrets_file(out)
+    place_keystore(out, keystore)
+    refused = install(container, out, probe_jar, name)
+    assert refused.returncode != 0 and "is Java 17, older than JDK 21" in refused.stderr, refused.stderr
+    assert not container.path(f"/etc/{name}").exists()
+    assert not container.path(f"/etc/systemd/system/{name}.service").exists()
+
+
 def test_an_unfilled_secrets_file_installed_by_hand_stops_the_service_at_start(tmp_path, container, probe_jar, keystore):
     require_java(17)
     name = "demo-by-hand"
     unit = f"{name}.service"
-    out = vm_output(tmp_path, name, f"systemd.java={java_home(17)}/bin/java")
+    out = vm_output(tmp_path, name, "jdk=17", f"systemd.java={java_home(17)}/bin/java")  # install.sh refuses an older java
     place_keystore(out, keystore)
     installed = install(container, out, probe_jar, name)  # no secrets file: install.sh warns and goes on
     assert installed.returncode == 0, installed.stderr

@@ -17,6 +17,7 @@ import pytest
 
 from generator.shipped import preset_dir
 from tests.support.hardgen import generate, set_args
+from tests.support.nspawn import fake_root_install
 
 MAX_EXPOSURE = 1.2
 PRESETS = sorted(p.stem for p in preset_dir().glob("*.yaml"))
@@ -91,7 +92,8 @@ def test_unit_runs_the_jvm_as_its_own_user_with_the_vm_options_file(rendered):
     assert unit["Restart"] == ["on-failure"] and unit["UMask"] == ["0077"]
     assert "MemoryDenyWriteExecute" not in unit
     assert unit["CapabilityBoundingSet"] == [""] and unit["PrivateUsers"] == ["yes"]
-    options = (folder / "java.options").read_text()
+    options = (folder.parent / "jvm" / "java.options").read_text()  # what install.sh installs: no copy in systemd/
+    assert not (folder / "java.options").exists()
     assert "-Xlog:gc*:file=/var/log/demo/gc.log" in options  # LogsDirectory=demo: the one writable log path
     assert unit["LogsDirectory"] == ["demo"]
 
@@ -134,7 +136,7 @@ def test_metrics_listen_on_loopback_only(rendered):
     import tomllib
 
     folder, _ = rendered["preset-vm-systemd"]
-    config = tomllib.loads((folder / "Config.toml").read_text())
+    config = tomllib.loads((folder.parent / "config" / "Config.toml").read_text())
     assert config["ballerinax"]["prometheus"]["host"] == "127.0.0.1"
 
 
@@ -164,7 +166,7 @@ def test_the_vm_options_name_memory_max_because_proc_subset_hides_the_cgroup_lim
     folder, _ = rendered["plain-http-25"]
     unit = unit_settings(folder / "demo.service")
     assert unit["ProcSubset"] == ["pid"] and unit["MemoryMax"] == ["2G"]
-    assert "-XX:MaxRAM=2147483648\n" in (folder / "java.options").read_text()
+    assert "-XX:MaxRAM=2147483648\n" in (folder.parent / "jvm" / "java.options").read_text()
 
 
 def test_the_secrets_credential_is_the_first_config_file_because_ballerina_lets_the_first_win(rendered):
@@ -214,3 +216,43 @@ def test_bad_systemd_answers_stop_with_one_line_each(hardgen, tmp_path, sets, me
     assert r.returncode == 2
     assert message in r.stderr, r.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.jvm
+@pytest.mark.parametrize(("jdk", "java", "accepted"), [
+    (21, 17, False), (25, 21, False), (25, 17, False), (17, 17, True), (21, 21, True), (21, 25, True), (17, 25, True),
+])
+def test_install_sh_refuses_a_java_older_than_the_jdk_before_installing_anything(tmp_path, jdk, java, accepted):
+    """The real JVM's java.specification.version decides: an integration built for 21 does not start on 17."""
+    from tests.support.toolbox import require_java
+
+    binary = require_java(java)
+    folder, _ = systemd_output(tmp_path / "out", "vm-systemd", f"jdk={jdk}", f"systemd.java={binary}", "service.tls=false")
+    jar = tmp_path / "app.jar"
+    jar.write_bytes(b"jar")
+    proc = subprocess.run(["sh", str(folder / "install.sh"), str(jar)], env=fake_root_install(tmp_path), capture_output=True, text=True, timeout=60)
+    if accepted:  # past every check: the first installing tool runs (and, faked, fails)
+        assert "CHANGED install" in proc.stderr and "older than" not in proc.stderr, proc.stderr
+    else:
+        expected = f"install.sh: {binary} is Java {java}, older than JDK {jdk} that demo is built for"
+        assert proc.returncode == 1 and proc.stderr.startswith(expected) and proc.stderr.count("\n") == 1, proc.stderr
+        assert "CHANGED" not in proc.stderr
+
+
+def test_install_sh_refuses_a_missing_java_in_one_line(tmp_path):
+    folder, _ = systemd_output(tmp_path / "out", "vm-systemd", "systemd.java=/opt/no-such-jdk/bin/java", "service.tls=false")
+    jar = tmp_path / "app.jar"
+    jar.write_bytes(b"jar")
+    proc = subprocess.run(["sh", str(folder / "install.sh"), str(jar)], env=fake_root_install(tmp_path), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "no java at /opt/no-such-jdk/bin/java (systemd.java)" in proc.stderr
+    assert "CHANGED" not in proc.stderr
+
+
+def test_install_sh_installs_the_outputs_own_config_and_options_and_the_secrets_privately(tmp_path):
+    """No copies under systemd/ in a VM-only output: install.sh names config/Config.toml and jvm/java.options."""
+    folder, _ = systemd_output(tmp_path / "out", "vm-systemd", "secrets=[dbPassword]")
+    script = (folder / "install.sh").read_text()
+    assert '"$HERE/../config/Config.toml" "$CONF_DIR/Config.toml"' in script
+    assert '"$HERE/../jvm/java.options" "$APP_DIR/jvm/java.options"' in script
+    assert 'install -m 0600 -o root -g root "$secrets_src" "$SECRETS"' in script
+    assert sorted(p.name for p in folder.iterdir()) == ["demo.service", "demo.sysusers.conf", "demo.tmpfiles.conf", "install.sh"]

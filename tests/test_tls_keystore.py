@@ -8,7 +8,6 @@ systemd credential. No keystore and no password value ever appear in the output.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import tomllib
 from pathlib import Path
@@ -191,14 +190,9 @@ def test_unit_loads_the_keystore_as_a_second_credential(tls):
 def test_install_sh_refuses_a_tls_service_without_its_keystore_before_changing_anything(tls, tmp_path):
     """Runs as a non-root stand-in: the keystore check comes before the root check would matter, so
     install.sh is run with `id` faked to root and every installing tool faked to fail loudly."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "id").write_text("#!/bin/sh\necho 0\n")
-    for tool in ("systemd-sysusers", "systemd-tmpfiles", "install", "systemctl"):
-        (bin_dir / tool).write_text(f"#!/bin/sh\necho CHANGED {tool} >&2\nexit 99\n")
-    for tool in bin_dir.iterdir():
-        tool.chmod(0o755)
-    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    from tests.support.nspawn import fake_root_install
+
+    env = fake_root_install(tmp_path)
     jar = tmp_path / "app.jar"
     jar.write_bytes(b"jar")
     secrets = _filled(tmp_path)

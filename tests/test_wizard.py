@@ -276,7 +276,7 @@ def test_init_writes_what_generate_replays_byte_for_byte(monkeypatch, tmp_path, 
                   args=("--preset", "docker", "--output", str(out)))
     assert rc == 0, capsys.readouterr()
     shown = capsys.readouterr().out
-    assert "  new        0600  config/secrets.template.toml" in shown and "hardgen generate --answers" in shown
+    assert "  new        0644  config/secrets.template.toml" in shown and "hardgen generate --answers" in shown
     generate(tmp_path / "other", answers=[out / ".hardgen" / "answers.yaml"])
     assert tree(out) == tree(tmp_path / "other")
 

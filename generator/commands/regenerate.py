@@ -13,6 +13,9 @@ def add_arguments(p) -> None:
     mode.add_argument("--dry-run", action="store_true", help="print what would change in each file; write nothing")
     p.add_argument("--force", action="store_true", help="recreate files you deleted, overwrite files hardgen did not write, take the new render on conflicts")
     p.add_argument("--full", action="store_true", help="render every folder even when its fingerprint shows nothing changed since the last render")
+    p.add_argument("--conflict", choices=("proposal", "inline"), default="proposal",
+                   help="on a conflict: write the proposal beside your file as FILE.hardgen-new (default), or 'inline': git-style "
+                   "conflict markers in your file where its format allows them (Dockerfile, java.options, unit files, scripts, Markdown)")
     p.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="regenerate N folders at a time (processes; default 1)")
     from generator.commands import add_project_option
     from generator.commands.results import add_format_option
@@ -24,8 +27,8 @@ def add_arguments(p) -> None:
 def _one(job: tuple) -> object:
     from generator.regenerate.folder import regenerate_folder
 
-    folder, sets, mode, force, full, project = job
-    return regenerate_folder(folder, sets, mode, force=force, full=full, project=project)
+    folder, sets, mode, force, full, project, inline = job
+    return regenerate_folder(folder, sets, mode, force=force, full=full, project=project, inline=inline)
 
 
 def run(args) -> int:
@@ -49,7 +52,7 @@ def run(args) -> int:
     from generator.commands import project_folder
 
     project = project_folder(args)  # one package for every folder: e.g. deploy-staging and deploy-prod of one service
-    jobs = [(f, args.sets, mode, args.force, args.full, project) for f in folders]
+    jobs = [(f, args.sets, mode, args.force, args.full, project, args.conflict == "inline") for f in folders]
     if args.jobs > 1 and len(jobs) > 1:
         from concurrent.futures import ProcessPoolExecutor
 

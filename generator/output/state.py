@@ -52,7 +52,8 @@ _SEGMENT = re.compile(r"[A-Za-z0-9._+@=,~-]{1,255}")
 _MODE = re.compile(r"0[0-7]{3}")
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _VERSION = re.compile(r"[0-9A-Za-z.+!_-]{0,64}")
-_KEYS = {"files": True, "fingerprint": True, "hardgen_version": True, "schema_version": True, "proposals": False}  # key: required
+_KEYS = {"files": True, "fingerprint": True, "hardgen_version": True, "schema_version": True, "proposals": False,
+         "conflicts": False}  # key: required
 
 
 @record
@@ -75,6 +76,10 @@ class State:
     #: The conflict proposals (`FILE.hardgen-new`) hardgen wrote, with the digest of what it wrote: only
     #: those, unedited, are removed once their conflict is gone; a file of that name the user wrote is theirs.
     proposals: dict[str, str] = field(default_factory=dict)
+    #: The files left in conflict, with the digest of the render each conflict was against: once the user resolves
+    #: one (its proposal gone, no conflict markers left) and this hardgen renders the same again, the user's file
+    #: is taken as their edit of that render, instead of being merged against the older base for ever.
+    conflicts: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> bytes:
         data: dict[str, Any] = {
@@ -85,6 +90,8 @@ class State:
         }
         if self.proposals:
             data["proposals"] = dict(sorted(self.proposals.items()))
+        if self.conflicts:
+            data["conflicts"] = dict(sorted(self.conflicts.items()))
         return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
 
     @classmethod
@@ -208,7 +215,8 @@ def _parse_strictly(raw: bytes) -> State:
         raise _Refused("fingerprint", "must be empty or sha256: and 64 lower-case hex digits")
     files = _files(data["files"])
     proposals = _proposals(data.get("proposals", {}))
-    return State(version, schema, files, fingerprint, proposals)
+    conflicts = _conflicts(data.get("conflicts", {}), files)
+    return State(version, schema, files, fingerprint, proposals, conflicts)
 
 
 def _files(raw: object) -> dict[str, FileRecord]:
@@ -252,6 +260,19 @@ def _proposals(raw: object) -> dict[str, str]:
             raise _Refused("proposals", f"{shown_path(rel)} {why}")
         if not isinstance(value, str) or not _DIGEST.fullmatch(value):
             raise _Refused("proposals" if _looks_random(rel) else f"proposals.{rel}", "must be sha256: and 64 lower-case hex digits")
+        out[rel] = value
+    return out
+
+
+def _conflicts(raw: object, files: dict[str, FileRecord]) -> dict[str, str]:
+    if not isinstance(raw, dict):
+        raise _Refused("conflicts", f"must be an object of path: \"sha256:...\", not {_kind(raw)}")
+    out: dict[str, str] = {}
+    for rel, value in raw.items():
+        if rel not in files:  # every other path is checked there; a conflict is only ever on a file of the state
+            raise _Refused("conflicts", f"{shown_path(rel)} is not one of the files of the state")
+        if not isinstance(value, str) or not _DIGEST.fullmatch(value):
+            raise _Refused("conflicts" if _looks_random(rel) else f"conflicts.{rel}", "must be sha256: and 64 lower-case hex digits")
         out[rel] = value
     return out
 
@@ -391,8 +412,10 @@ def state_files(state: State, plan_files, answers: bytes) -> dict[str, tuple[byt
     return out
 
 
-def state_for(version: str, schema_version: int, plan_files, fingerprint: str = "", proposals: dict[str, str] | None = None) -> State:
-    return State(version, schema_version, {f.path: FileRecord(f.mode) for f in plan_files}, fingerprint, dict(proposals or {}))
+def state_for(version: str, schema_version: int, plan_files, fingerprint: str = "", proposals: dict[str, str] | None = None,
+              conflicts: dict[str, str] | None = None) -> State:
+    return State(version, schema_version, {f.path: FileRecord(f.mode) for f in plan_files}, fingerprint, dict(proposals or {}),
+                 dict(conflicts or {}))
 
 
 def answers_yaml(data: dict[str, Any]) -> bytes:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.errors import ExitCode, Problem, UserError
+from generator.output.state import PROPOSAL_SUFFIX
 from generator.regenerate.outcomes import Action, Mode
 
 #: Folder exit codes from least to most important: the command returns the worst one.
@@ -115,11 +116,12 @@ def _load_model(out_dir: Path, sets: list[str], label: str, project: Path | None
 
 
 def regenerate_folder(folder: str, sets: list[str], mode: Mode = Mode.WRITE, *, force: bool = False, full: bool = False,
-                      project: Path | None = None) -> FolderReport:
-    """`project`: the Ballerina package the folder's output must fit (checked on every run: no fingerprint shortcut)."""
+                      project: Path | None = None, inline: bool = False) -> FolderReport:
+    """`project`: the Ballerina package the folder's output must fit (checked on every run: no fingerprint shortcut);
+    `inline`: conflicts in files merged by lines become git-style markers in the file (`--conflict=inline`)."""
     report = FolderReport(folder)
     try:
-        _regenerate(Path(folder), sets, mode, force, full, report, project)
+        _regenerate(Path(folder), sets, mode, force, full, report, project, inline)
     except UserError as exc:
         report.problems.extend(str(p) for p in exc.problems)
         report.exit_code = ExitCode.USAGE
@@ -128,7 +130,7 @@ def regenerate_folder(folder: str, sets: list[str], mode: Mode = Mode.WRITE, *, 
 
 
 def _regenerate(out_dir: Path, sets: list[str], mode: Mode, force: bool, full: bool, report: FolderReport,
-                project: Path | None = None) -> None:
+                project: Path | None = None, inline: bool = False) -> None:
     from generator.output.writer import locked_folder, output_folder
 
     out_dir = output_folder(out_dir, report.folder)
@@ -137,11 +139,11 @@ def _regenerate(out_dir: Path, sets: list[str], mode: Mode, force: bool, full: b
     # One run at a time: a write holds the folder exclusively (and first completes or undoes one a killed run left);
     # --check and --dry-run hold it shared, and refuse a folder whose write was interrupted instead of judging half of it.
     with locked_folder(out_dir, report.folder, write=mode is Mode.WRITE):
-        _regenerate_locked(out_dir, sets, mode, force, full, report, project)
+        _regenerate_locked(out_dir, sets, mode, force, full, report, project, inline)
 
 
 def _regenerate_locked(out_dir: Path, sets: list[str], mode: Mode, force: bool, full: bool, report: FolderReport,
-                       project: Path | None) -> None:
+                       project: Path | None, inline: bool = False) -> None:
     import os
     import stat
 
@@ -164,18 +166,22 @@ def _regenerate_locked(out_dir: Path, sets: list[str], mode: Mode, force: bool, 
         return
     from generator.model.fields import to_data
     from generator.output.fingerprint import render_fingerprint
-    from generator.regenerate.notes import answer_changes, reasons
+    from generator.regenerate.notes import answer_changes, pin_warnings, reasons
     from generator.regenerate.reconcile import reconcile
+    from generator.regenerate.releases import generated_by
     from generator.render.pipeline import render_model
 
+    # Before the answers are validated: an upgrade that stops the run (exit 2) is what its notes explain.
+    report.notes += generated_by(state.version)
     old_data, model, notes, context = _load_model(out_dir, sets, label, project)
     rendered = render_model(model, context)
     answers, _mode = rendered.desired[f"{STATE_DIR}/answers.yaml"]
     new_data = to_data(model)
     fingerprint = render_fingerprint(answers)
-    rec = reconcile(out_dir, state, rendered.plan.files, answers, fingerprint, force=force)
+    rec = reconcile(out_dir, state, rendered.plan.files, answers, fingerprint, force=force, inline=inline)
     report.notes += notes + answer_changes(old_data, new_data) + reasons(old_data, new_data)
     report.warnings += rendered.plan.warnings
+    report.warnings += [f"warning: {w}" for w in pin_warnings(old_data, new_data)]
     _describe(report, rec, mode)
     if rec.conflicts:
         report.exit_code = ExitCode.CONFLICT
@@ -196,13 +202,10 @@ def _describe(report: FolderReport, rec, mode: Mode) -> None:
         where = f"{folder}/{o.path}"
         if o.action.needs_the_user:
             report.conflicts.extend({"path": o.path, "at": c.where, "yours": c.ours, "new": c.theirs} for c in o.conflicts)
-            verb = "would keep" if mode is not Mode.WRITE else "kept"
-            for c in o.conflicts[:MAX_CONFLICTS_SHOWN]:
-                report.problems.append(f"{where}: conflict at {c}")
-            if len(o.conflicts) > MAX_CONFLICTS_SHOWN:
-                report.problems.append(f"{where}: and {len(o.conflicts) - MAX_CONFLICTS_SHOWN} more conflicts (the proposal has them all)")
-            report.problems.append(f"{where}: your file is {verb} as it is; the proposal {'would go' if mode is not Mode.WRITE else 'is'} in {o.path}.hardgen-new "
-                                   "(take it with mv, or edit your file to agree, then run regenerate again)")
+            if o.markers is not None:
+                report.conflicts.append({"path": o.path, "at": f"line {o.markers}", "yours": "(unresolved conflict markers)",
+                                         "new": "(unresolved conflict markers)"})
+            _tell_conflict(report, where, o, mode)
         elif mode is Mode.DRY_RUN or o.action not in (Action.CREATED, Action.UPDATED):
             for c in o.conflicts[:MAX_CONFLICTS_SHOWN]:  # only with --force: the new render was taken
                 report.details.append(f"{where}: --force took the new render at {c}")
@@ -211,9 +214,42 @@ def _describe(report: FolderReport, rec, mode: Mode) -> None:
             report.details.append(f"{where}: {'would be ' if mode is not Mode.WRITE and not o.action.leaves_the_file else ''}{_WORDS[o.action]}")
         if mode is Mode.CHECK and not (o.action.leaves_the_file or o.action.needs_the_user):
             report.diff += _unified(folder, o)
+    for rel in rec.resolved:
+        report.details.append(f"{folder}/{rel}: conflict resolved: your file is kept, as your edit of the new render")
     parts = [f"{counts[a]} {word}{'s' if a is Action.CONFLICT and counts[a] > 1 else ''}" for a, word in _COUNTED.items() if a in counts]
     lead = "in sync" if not rec.artefact_changes() else ("would change" if mode is not Mode.WRITE else "")
     report.summary = f"{folder}: " + ", ".join(x for x in [lead, *parts] if x)
+
+
+def _tell_conflict(report: FolderReport, where: str, o, mode: Mode) -> None:
+    """One line per conflicting key or line (both values, short), then what the user does about it."""
+    for c in o.conflicts[:MAX_CONFLICTS_SHOWN]:
+        report.problems.append(f"{where}: {c}")
+    if len(o.conflicts) > MAX_CONFLICTS_SHOWN:
+        report.problems.append(f"{where}: and {len(o.conflicts) - MAX_CONFLICTS_SHOWN} more conflicts "
+                               f"(the {'markers mark' if o.inline else 'proposal has'} them all)")
+    writes = mode is Mode.WRITE
+    if o.markers is not None:
+        report.problems.append(f"{where}: unresolved conflict markers from line {o.markers}: keep what you want between "
+                               "'<<<<<<< yours' and '>>>>>>>', delete the marker lines, then run regenerate again")
+        return
+    whole = any(c.where == "(whole file)" for c in o.conflicts)
+    if o.inline_refused:
+        why = (f"markers would break this {o.inline_refused.upper()} file" if o.inline_refused != "lines"
+               else "this file is not merged line by line")
+        report.problems.append(f"{where}: --conflict=inline: {why}, so the proposal is written beside it instead")
+    if o.inline:
+        report.problems.append(f"{where}: " + ("conflict markers written into your file" if writes else "conflict markers would be written into your file")
+                               + ": keep what you want between '<<<<<<< yours' and '>>>>>>>', delete the marker lines, then run regenerate again")
+    elif writes and o.action is Action.FOREIGN:
+        report.problems.append(f"{where}: your file is kept as it is; the generated one is in {where}{PROPOSAL_SUFFIX}: take it with mv, "
+                               "or move yours away, then run regenerate again (--force overwrites yours)")
+    elif writes:
+        what = "the new render" if whole else "your other edits, the new values at the conflicts"
+        report.problems.append(f"{where}: your file is kept as it is; the proposal ({what}) is in {where}{PROPOSAL_SUFFIX}: "
+                               "take it with mv, or edit your file and delete the proposal, then run regenerate again")
+    else:
+        report.problems.append(f"{where}: your file would be kept as it is, and the proposal written to {where}{PROPOSAL_SUFFIX}")
 
 
 def _unified(folder: str, o) -> str:

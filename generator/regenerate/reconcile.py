@@ -11,6 +11,12 @@ Three versions of every file meet here: *base* (what hardgen wrote last time,
   file agrees with the new render on those keys (or `--force` takes the proposal).
   Advancing the base instead would make the next run see "the user changed it,
   hardgen did not" and silently keep the user's side, losing the upgrade's change;
+  With `--conflict=inline` a file merged by lines gets git-style conflict markers
+  instead; a file with markers left in it is a conflict on every later run.
+- a conflict is *resolved* once its proposal is gone (taken with `mv`, or deleted
+  to keep your file) and no markers are left: if this hardgen renders what the
+  conflict was against (its digest is in `state.json`), that render becomes the
+  base, so the user's file counts as their edit of it and stops conflicting;
 - deleted by the user -> not recreated (unless `--force`); it stays in the state,
   with the new render as its base, so later runs keep respecting the deletion;
 - no longer generated -> removed when untouched, otherwise kept, reported and
@@ -41,7 +47,6 @@ from generator.output.state import (
     BASE_DIR,
     PROPOSAL_SUFFIX,
     STATE_DIR,
-    FileRecord,
     State,
     Walker,
     digest,
@@ -50,7 +55,8 @@ from generator.output.state import (
     state_for,
 )
 from generator.output.writer import Desired
-from generator.regenerate.merge import three_way
+from generator.regenerate.merge import engine_for, three_way
+from generator.regenerate.merge.lines import unresolved_markers
 from generator.regenerate.merge.tree import Conflict
 from generator.regenerate.outcomes import Action
 from generator.targets.plan import PlannedFile
@@ -63,6 +69,9 @@ class Outcome:
     before: bytes | None = None
     after: bytes | None = None
     conflicts: list[Conflict] = field(default_factory=list)
+    markers: int | None = None  # a conflict left as markers in the file: the line of the first (None: a proposal)
+    inline: bool = False  # this run writes the conflict as markers into the user's file
+    inline_refused: str = ""  # --conflict=inline was asked, but the file's format cannot take markers: its engine
 
 
 @dataclass
@@ -70,6 +79,8 @@ class Reconciliation:
     outcomes: list[Outcome] = field(default_factory=list)
     changes: Desired = field(default_factory=dict)  # artefacts, proposals and .hardgen/ files to write
     remove: list[str] = field(default_factory=list)
+    resolved: list[str] = field(default_factory=list)  # files whose conflict the user resolved since the last run
+    pending: dict[str, str] = field(default_factory=dict)  # files left in conflict -> digest of the render, for the state
 
     @property
     def conflicts(self) -> list[Outcome]:
@@ -105,13 +116,15 @@ class _Folder:
         return read_file(os.path.join(self.root, STATE_DIR, BASE_DIR, rel))
 
 
-def reconcile(out_dir: Path, previous: State, planned: list[PlannedFile], answers: bytes, fingerprint: str, *, force: bool = False) -> Reconciliation:
+def reconcile(out_dir: Path, previous: State, planned: list[PlannedFile], answers: bytes, fingerprint: str, *, force: bool = False,
+              inline: bool = False) -> Reconciliation:
+    """`inline`: write a conflict of a file merged by lines as git-style markers into the file, not as a proposal."""
     rec = Reconciliation()
     disk = _Folder(out_dir, str(out_dir))
     bases: list[PlannedFile] = []  # what .hardgen/base/ holds after this run
     proposals: dict[str, str] = {}  # the proposals this run writes, recorded in the state
     for f in planned:
-        base = _decide(rec, disk, f, previous.files.get(f.path), force)
+        base = _decide(rec, disk, f, previous, force, inline)
         if base is not None:
             bases.append(base)
         proposal = f"{f.path}{PROPOSAL_SUFFIX}"
@@ -133,15 +146,16 @@ def reconcile(out_dir: Path, previous: State, planned: list[PlannedFile], answer
             rec.outcomes.append(Outcome(rel, Action.KEPT_EDITED, ours, ours))
         if disk.base(rel) is not None:
             rec.remove.append(f"{STATE_DIR}/{BASE_DIR}/{rel}")
-    state = state_for(__version__, SCHEMA_VERSION, bases, "" if rec.conflicts else fingerprint, proposals)
+    state = state_for(__version__, SCHEMA_VERSION, bases, "" if rec.conflicts else fingerprint, proposals, rec.pending)
     for rel, (content, mode) in state_files(state, bases, answers).items():
         if disk.read(rel) != content or disk.mode(rel) != mode:
             rec.changes[rel] = (content, mode)
     return rec
 
 
-def _decide(rec: Reconciliation, disk: _Folder, f: PlannedFile, record: FileRecord | None, force: bool) -> PlannedFile | None:
+def _decide(rec: Reconciliation, disk: _Folder, f: PlannedFile, previous: State, force: bool, inline: bool) -> PlannedFile | None:
     """Decide one planned file; returns what its merge base is from now on (None: hardgen does not own it)."""
+    record = previous.files.get(f.path)
     ours = disk.read(f.path)
     base = disk.base(f.path) if record is not None else None
 
@@ -149,8 +163,8 @@ def _decide(rec: Reconciliation, disk: _Folder, f: PlannedFile, record: FileReco
         rec.outcomes.append(Outcome(f.path, action, ours, content, list(conflicts)))
         rec.changes[f.path] = (content, f.mode)
 
-    def propose(action: Action, content: bytes, conflicts: list[Conflict]) -> None:
-        rec.outcomes.append(Outcome(f.path, action, ours, content, conflicts))
+    def propose(action: Action, content: bytes, conflicts: list[Conflict], refused: str = "") -> None:
+        rec.outcomes.append(Outcome(f.path, action, ours, content, conflicts, inline_refused=refused))
         rec.changes[f"{f.path}{PROPOSAL_SUFFIX}"] = (content, f.mode)
 
     if ours is None:
@@ -171,9 +185,25 @@ def _decide(rec: Reconciliation, disk: _Folder, f: PlannedFile, record: FileReco
     if record is None or ours == base:
         put(Action.UPDATED, f.content)
         return f
-    merged = three_way(f.path, base or b"", ours, f.content)  # a lost base/ file: two-way, every difference conflicts
+    pending = previous.conflicts.get(f.path)
+    marks = unresolved_markers(ours)
+    if marks is not None:  # never merged as an edit (not even with --force): the markers would be taken for the user's lines
+        rec.outcomes.append(Outcome(f.path, Action.CONFLICT, ours, ours, markers=marks))
+        if pending and base:
+            rec.pending[f.path] = pending
+        return PlannedFile(f.path, base, record.mode) if base else None
+    if pending == digest(f.content) and disk.read(f"{f.path}{PROPOSAL_SUFFIX}") is None:
+        rec.resolved.append(f.path)  # the user's file is their resolution: an edit of the render it was against
+        base = f.content
+    merged = three_way(f.path, base or b"", ours, f.content, f"hardgen {__version__}" if inline else None)  # a lost base/ file: two-way
     if merged.conflicts and not force:
-        propose(Action.CONFLICT, merged.content, merged.conflicts)
+        if base:
+            rec.pending[f.path] = digest(f.content)
+        if merged.marked is not None:
+            rec.outcomes.append(Outcome(f.path, Action.CONFLICT, ours, merged.marked, merged.conflicts, inline=True))
+            rec.changes[f.path] = (merged.marked, f.mode)
+        else:
+            propose(Action.CONFLICT, merged.content, merged.conflicts, engine_for(f.path) if inline else "")
         return PlannedFile(f.path, base, record.mode) if base else None
     if merged.content != ours:
         put(Action.MERGED, merged.content, merged.conflicts)

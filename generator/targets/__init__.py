@@ -35,7 +35,7 @@ TARGETS: dict[TargetName, Target] = {
                      "container image: Dockerfile and its build-context filter"),
     "kubernetes": Target("kubernetes", "generator.targets.kubernetes", ("jvm", "ballerina_config"),
                          "Kubernetes manifests: Deployment, Service, NetworkPolicies, Secret instructions"),
-    "systemd": Target("systemd", "generator.targets.systemd", ("ballerina_config",),
+    "systemd": Target("systemd", "generator.targets.systemd", ("jvm", "ballerina_config"),
                       "a sandboxed systemd unit with its install script for a Linux VM"),
 }
 assert tuple(TARGETS) == TARGET_NAMES, "the registry and the model's TargetName must list the same targets"
@@ -53,7 +53,9 @@ def planners(targets: tuple[TargetName, ...]) -> list[str]:
 
 
 def plan_targets(model: ResolvedIntegration) -> TargetPlan:
-    """All files for the model's targets, sorted by path; a path planned twice is a bug."""
+    """All files for the model's targets and the README that describes them, sorted by path; a path planned twice is a bug."""
+    from generator.targets.readme import readme
+
     total = TargetPlan()
     seen: dict[str, str] = {}
     for module in planners(model.targets):
@@ -64,5 +66,8 @@ def plan_targets(model: ResolvedIntegration) -> TargetPlan:
             seen[f.path] = module
         total.files.extend(part.files)
         total.warnings.extend(part.warnings)
+    total.files.append(readme(model, total.files))
+    if total.files[-1].path in seen:
+        raise AssertionError(f"{seen[total.files[-1].path]} plans the README's path")
     total.files.sort(key=lambda f: f.path)
     return total

@@ -87,7 +87,9 @@ def plan(model: ResolvedIntegration) -> TargetPlan:
         entrypoint=["java", f"@{layout.jvm_options}", "-jar", layout.jar],
     )
     out = TargetPlan()
-    out.add("Dockerfile", render_template("docker/Dockerfile.j2", **context))
-    out.add("Dockerfile.dockerignore", render_template("docker/dockerignore.j2", dockerfile=context["dockerfile"], allowed=sorted(copied)))
+    out.add("Dockerfile", render_template("docker/Dockerfile.j2", **context),
+            purpose="builds the image (its header has the `docker build` and the `docker run` lines)")
+    out.add("Dockerfile.dockerignore", render_template("docker/dockerignore.j2", dockerfile=context["dockerfile"], allowed=sorted(copied)),
+            purpose="the build-context filter BuildKit reads for this Dockerfile: only what the image copies, never a secret")
     out.warnings.extend(warnings(model))
     return out

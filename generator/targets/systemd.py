@@ -10,11 +10,13 @@ can be copied to a VM and installed with its `install.sh`:
 - `<name>.sysusers.conf`, `<name>.tmpfiles.conf`: the user (created by
   systemd-sysusers, never by a `useradd` line an operator forgets) and the
   directories with their owners and modes, re-applied at every boot.
-- `java.options`, `Config.toml`: the shared JVM and Ballerina artefacts rendered
-  for the VM layout (the options name MemoryMax= as -XX:MaxRAM: ProcSubset=pid
-  hides /proc/cgroups, where the JVM would look for the limit).
-- `install.sh`: installs all of it idempotently and refuses an unfilled secrets file
-  (and, for a TLS listener, a missing PKCS12 keystore).
+- `install.sh`: installs all of it idempotently, with the output's own
+  `config/Config.toml` and `jvm/java.options` (rendered for the VM layout: the
+  options name MemoryMax= as -XX:MaxRAM, since ProcSubset=pid hides /proc/cgroups,
+  where the JVM would look for the limit). It refuses an unfilled secrets file, a
+  missing PKCS12 keystore for a TLS listener, and a `java` older than `jdk`.
+  Only an output that also builds an image (whose paths differ) gets VM copies
+  of those two files here, `systemd/Config.toml` and `systemd/java.options`.
 
 Secrets reach the JVM only as a systemd credential (`LoadCredential=` from a
 root-only file): the service reads them from its private credentials directory
@@ -29,10 +31,10 @@ import dataclasses
 from generator.model.integration import Peer, keystore, secret_names
 from generator.model.resolved import ResolvedIntegration
 from generator.render.templates import render_template
-from generator.targets.plan import MODE_FILE, MODE_SCRIPT, TargetPlan
+from generator.targets.plan import MODE_SCRIPT, TargetPlan
 from generator.targets.shared import ballerina_config as ballerina
 from generator.targets.shared import jvm
-from generator.targets.shared.layout import systemd_layout
+from generator.targets.shared.layout import has_container, systemd_layout
 
 OUT = "systemd"
 #: Ports below this need CAP_NET_BIND_SERVICE.
@@ -126,6 +128,8 @@ def plan(model: ResolvedIntegration) -> TargetPlan:
     keystore_credential = layout.keystore_file.rsplit("/", 1)[1]
     policy = address_policy(model)
     ports = privileged_ports(model)
+    # An image's paths differ from a VM's: only then does the VM get copies of its own here.
+    own_copies = has_container(model.targets)
     context = dict(
         name=model.name,
         unit=unit_name(model),
@@ -156,14 +160,23 @@ def plan(model: ResolvedIntegration) -> TargetPlan:
         keystore_credential=keystore_credential,
         keystore_file=f"{layout.conf_dir}/{keystore_credential}",
         keystore_source=ballerina.KEYSTORE_SOURCE,
+        config_source="Config.toml" if own_copies else "../config/Config.toml",
+        options_source="java.options" if own_copies else "../jvm/java.options",
     )
     out = TargetPlan()
-    out.add(f"{OUT}/{unit_name(model)}", render_template("systemd/unit.service.j2", **context))
-    out.add(f"{OUT}/{model.name}.sysusers.conf", render_template("systemd/sysusers.conf.j2", **context))
-    out.add(f"{OUT}/{model.name}.tmpfiles.conf", render_template("systemd/tmpfiles.conf.j2", **context))
-    out.add(f"{OUT}/install.sh", render_template("systemd/install.sh.j2", **context), MODE_SCRIPT)
-    out.add(f"{OUT}/java.options", jvm.options(model, layout, memory_limit=model.systemd.memory_max), MODE_FILE)
-    out.add(f"{OUT}/Config.toml", ballerina.config_toml(_on_vm(model), layout))
+    out.add(f"{OUT}/{unit_name(model)}", render_template("systemd/unit.service.j2", **context),
+            purpose=f"the sandboxed systemd unit; `install.sh` installs it as /etc/systemd/system/{unit_name(model)}")
+    out.add(f"{OUT}/{model.name}.sysusers.conf", render_template("systemd/sysusers.conf.j2", **context),
+            purpose=f"creates the service's system user `{model.systemd.user}` (sysusers.d)")
+    out.add(f"{OUT}/{model.name}.tmpfiles.conf", render_template("systemd/tmpfiles.conf.j2", **context),
+            purpose="creates the install and configuration folders with their owners and modes, at every boot (tmpfiles.d)")
+    out.add(f"{OUT}/install.sh", render_template("systemd/install.sh.j2", **context), MODE_SCRIPT,
+            purpose="installs the jar, the configuration, the secrets and the unit on the VM (run as root); refuses a java older than the JDK")
+    if own_copies:
+        out.add(f"{OUT}/java.options", jvm.vm_options(model),
+                purpose="the VM's JVM options (its paths differ from the image's `jvm/java.options`): edit the VM's JVM flags here")
+        out.add(f"{OUT}/Config.toml", ballerina.config_toml(_on_vm(model), layout),
+                purpose="the VM's Ballerina configuration (its paths differ from the image's `config/Config.toml`): edit the VM's values here")
     out.warnings.extend(policy.warnings)
     if ports:
         out.warnings.append(

@@ -3,6 +3,11 @@
 Output folders come from `tests.support.hardgen.generate`; `model_of` gives the resolved
 model (what the targets saw) of answers-file content. The tool wrappers return parsed
 results and leave the assertions to the tests.
+
+What a cluster receives is `kubectl kustomize OUTPUT` (the real kubectl, offline): the
+manifests plus the ConfigMaps the root kustomization generates from `config/` and `jvm/`,
+with the Deployment pointed at their hash-suffixed names. Every helper here reads and judges
+that built stream; each accepts the output folder or its `kubernetes/` folder.
 """
 
 from __future__ import annotations
@@ -10,7 +15,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import shutil
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
@@ -46,16 +50,23 @@ def model_of_output(folder: Path):
     return model_of(YAML(typ="safe", pure=True).load((folder.parent / ".hardgen" / "answers.yaml").read_text()))
 
 
+def root_of(folder: Path) -> Path:
+    """The output folder (where kustomization.yaml is) of an output or of its `kubernetes/` folder."""
+    return folder if (folder / "kustomization.yaml").is_file() else folder.parent
+
+
+def build(folder: Path) -> str:
+    """`kubectl kustomize` of the output: the stream `kubectl apply -k` would send."""
+    proc = subprocess.run([require_tool("kubectl"), "kustomize", str(root_of(folder))], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, f"kubectl kustomize {root_of(folder)} failed:\n{proc.stderr}"
+    return proc.stdout
+
+
 def load_all(folder: Path) -> list[dict[str, Any]]:
-    """Every object of the kustomization in `folder`, in its order."""
+    """Every object `kubectl kustomize` builds from the output, in its order."""
     from ruamel.yaml import YAML
 
-    yaml = YAML(typ="safe", pure=True)
-    kustomization = yaml.load((folder / "kustomization.yaml").read_text())
-    objects = []
-    for name in kustomization["resources"]:
-        objects.extend(doc for doc in yaml.load_all((folder / name).read_text()) if doc)
-    return objects
+    return [doc for doc in YAML(typ="safe", pure=True).load_all(build(folder)) if doc]
 
 
 def of_kind(objects: Iterable[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
@@ -72,26 +83,31 @@ def newest_schema() -> str:
 
 
 def kubernetes_validate(folder: Path) -> subprocess.CompletedProcess:
-    """`kubernetes-validate --strict` of every manifest against 1.29 and the newest schema."""
-    files = sorted(str(folder / name) for name in resources(folder))
-    cmd = [require_tool("kubernetes-validate"), "--strict", "--quiet", "-k", OLDEST_KUBERNETES, "-k", newest_schema(), *files]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    """`kubernetes-validate --strict` of the built stream against 1.29 and the newest schema."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as work:
+        built = Path(work) / "built.yaml"
+        built.write_text(build(folder))
+        cmd = [require_tool("kubernetes-validate"), "--strict", "--quiet", "-k", OLDEST_KUBERNETES, "-k", newest_schema(), str(built)]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
 
 def resources(folder: Path) -> list[str]:
-    """The files kustomization.yaml lists."""
+    """The files the root kustomization.yaml lists, relative to the output folder."""
     from ruamel.yaml import YAML
 
-    return list(YAML(typ="safe", pure=True).load((folder / "kustomization.yaml").read_text())["resources"])
+    return list(YAML(typ="safe", pure=True).load((root_of(folder) / "kustomization.yaml").read_text())["resources"])
 
 
 def checkov_failures(folders: dict[str, Path], scan_root: Path) -> dict[str, list[str]]:
-    """One checkov run (it is slow to start) over several folders: name -> failed check ids.
+    """One checkov run (it is slow to start) over the built streams of several outputs: name -> failed check ids.
 
-    checkov mixes up identical file names under several `--directory` roots, so the folders
-    are copied side by side under one root and told apart by the first path component."""
+    checkov mixes up identical file names under several `--directory` roots, so each stream is written
+    under one root in a folder of its own and told apart by the first path component."""
     for name, folder in folders.items():
-        shutil.copytree(folder, scan_root / name)
+        (scan_root / name).mkdir(parents=True)
+        (scan_root / name / "built.yaml").write_text(build(folder))
     out: dict[str, list[str]] = {name: [] for name in folders}
     for check_id, file_path, _ in reviewers.checkov_failures(scan_root, "kubernetes"):
         out[file_path.strip("/").split("/")[0]].append(check_id)

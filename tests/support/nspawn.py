@@ -192,3 +192,17 @@ def _power_off(nspawn: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             nspawn.kill()
             nspawn.wait(timeout=20)
+
+
+def fake_root_install(tmp_path: Path) -> dict[str, str]:
+    """Without a container: an environment in which an install script believes it runs as root and every tool
+    that would change the host fails loudly (`CHANGED <tool>` on stderr, exit 99). A script's checks can then be
+    run as a normal process: a refusal must come before the first `CHANGED`, an acceptance reaches it."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "id").write_text("#!/bin/sh\necho 0\n")
+    for tool in ("systemd-sysusers", "systemd-tmpfiles", "install", "systemctl"):
+        (bin_dir / tool).write_text(f"#!/bin/sh\necho CHANGED {tool} >&2\nexit 99\n")
+    for tool in bin_dir.iterdir():
+        tool.chmod(0o755)
+    return {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}

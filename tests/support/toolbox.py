@@ -35,6 +35,7 @@ _TOOL_VENVS = {
     "checkov": "venv-checkov",
     "check-jsonschema": "venv-ci",
     "pre-commit": "venv-ci",
+    "kubectl": "venv-kubectl",
 }
 TOOL_NAMES = tuple(_TOOL_VENVS)
 

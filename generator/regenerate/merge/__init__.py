@@ -16,7 +16,6 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
-from generator.errors import show
 from generator.regenerate.merge.tree import Conflict
 
 ENGINES = {".yaml": "yaml", ".yml": "yaml", ".toml": "toml"}
@@ -29,6 +28,7 @@ class Merged:
     content: bytes  # the merge; with conflicts, the proposal (new render wins each conflict)
     conflicts: list[Conflict] = field(default_factory=list)
     engine: str = "lines"
+    marked: bytes | None = None  # asked for markers and merged by lines: the merge with git-style conflict blocks
 
 
 def engine_for(path: str) -> str:
@@ -36,7 +36,9 @@ def engine_for(path: str) -> str:
     return ENGINES.get(name[name.rfind("."):], "lines") if "." in name else "lines"
 
 
-def three_way(path: str, base: bytes, ours: bytes, theirs: bytes) -> Merged:
+def three_way(path: str, base: bytes, ours: bytes, theirs: bytes, markers: str | None = None) -> Merged:
+    """`markers`: the name of the new side in git-style conflict markers, for a file merged by lines (`Merged.marked`);
+    markers would break a YAML or TOML file, so those never get them."""
     if ours == theirs or base == theirs:
         return Merged(ours)
     if base == ours:
@@ -58,8 +60,12 @@ def three_way(path: str, base: bytes, ours: bytes, theirs: bytes) -> Merged:
         except Exception as exc:  # any parser error: merged by lines below, unless refused
             if isinstance(exc, getattr(module, "Refused", ())):
                 return Merged(theirs, [Conflict("(whole file)", str(exc), "new render")], engine)
-    from generator.regenerate.merge.lines import merge_text
+    from generator.regenerate.merge.lines import merge_sequences
+    from generator.regenerate.merge.tree import clash_line
 
-    text, clashes = merge_text(*texts)
-    # Shown as the structured engines show values: quoted, on one line, at most 60 characters (a clash can be a whole file).
-    return Merged(text.encode("utf-8"), [Conflict(w, show(o), show(t)) for w, o, t in clashes], "lines")
+    b, o, t = (x.splitlines(keepends=True) for x in texts)
+    result = merge_sequences(b, o, t, markers if engine == "lines" else None)
+    # Shown as the structured engines show values: the first line where the sides differ, quoted, at most 60 characters.
+    conflicts = [clash_line("", c.ours, c.theirs, c.ours_at) for c in result.clashes]
+    marked = "".join(result.marked).encode("utf-8") if result.marked is not None and conflicts else None
+    return Merged("".join(result.merged).encode("utf-8"), conflicts, "lines", marked)

@@ -52,6 +52,23 @@ class Clash:
 class SequenceMerge:
     merged: list  # the proposal: conflicts resolved to theirs
     clashes: list[Clash]
+    marked: list | None = None  # with `markers`: the merge with each clash between git-style conflict markers
+
+
+#: Git's conflict markers (diff3 style); the last one is followed by the name of the new side.
+OURS_MARK, BASE_MARK, SPLIT_MARK, THEIRS_MARK = "<<<<<<< yours", "||||||| base", "=======", ">>>>>>>"
+
+
+def _marked(ours: tuple, base: Sequence, theirs: tuple, new_label: str) -> list:
+    """One clash as git writes it with merge.conflictStyle=diff3; every part ends in a line break."""
+    out: list = []
+    for mark, part in ((OURS_MARK, ours), (BASE_MARK, base), (SPLIT_MARK, theirs)):
+        out.append(mark + "\n")
+        out.extend(part)
+        if out[-1] != mark + "\n" and not str(out[-1]).endswith("\n"):
+            out[-1] = out[-1] + "\n"
+    out.append(f"{THEIRS_MARK} {new_label}\n")
+    return out
 
 
 def _hunks(base: Sequence[Hashable], other: Sequence[Hashable], side: str) -> list[Hunk]:
@@ -137,8 +154,10 @@ def _clusters(hunks: list[Hunk]) -> list[list[Hunk]]:
     return groups
 
 
-def merge_sequences(base: Sequence, ours: Sequence, theirs: Sequence) -> SequenceMerge:
+def merge_sequences(base: Sequence, ours: Sequence, theirs: Sequence, markers: str | None = None) -> SequenceMerge:
+    """`markers`: the name of the new side; lines only (each item a line of text), builds `marked` as well."""
     hunks = _hunks(base, ours, "ours") + _hunks(base, theirs, "theirs")
+    marked: list | None = [] if markers is not None else None
     merged: list = []
     clashes: list[Clash] = []
     cursor = 0
@@ -151,13 +170,32 @@ def merge_sequences(base: Sequence, ours: Sequence, theirs: Sequence) -> Sequenc
         new = [h for h in group if h.side == "theirs"]
         ours_part = _apply(base, start, end, mine)
         theirs_part = _apply(base, start, end, new)
-        if mine and new and ours_part != theirs_part:
+        clash = bool(mine and new and ours_part != theirs_part)
+        if clash:
             clashes.append(Clash(start, end, ours_part, theirs_part, start + shift))
         merged.extend(theirs_part if new else ours_part)
+        if marked is not None and markers is not None:
+            marked.extend(base[cursor:start])
+            marked.extend(_marked(ours_part, base[start:end], theirs_part, markers) if clash else theirs_part if new else ours_part)
         shift += len(ours_part) - (end - start)
         cursor = end
     merged.extend(base[cursor:])
-    return SequenceMerge(merged, clashes)
+    if marked is not None:
+        marked.extend(base[cursor:])
+    return SequenceMerge(merged, clashes, marked)
+
+
+def unresolved_markers(text: bytes) -> int | None:
+    """The line number of the first conflict block (a `<<<<<<< yours` line, later a `=======` and a `>>>>>>>`
+    line) left in a file; None when there is none. Such a file is never merged as if it were an edit."""
+    at = text.find(OURS_MARK.encode())
+    while at >= 0:
+        if at == 0 or text[at - 1:at] == b"\n":
+            split = text.find(b"\n" + SPLIT_MARK.encode(), at)
+            if split >= 0 and text.find(b"\n" + THEIRS_MARK.encode(), split) >= 0:
+                return text.count(b"\n", 0, at) + 1
+        at = text.find(OURS_MARK.encode(), at + 1)
+    return None
 
 
 def merge_text(base: str, ours: str, theirs: str) -> tuple[str, list[tuple[str, str, str]]]:

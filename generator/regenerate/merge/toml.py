@@ -52,11 +52,19 @@ def _rebuild(seq, items: list, origins: list[int | None] | None, added: list[int
         there[new] = True
 
 
+def _restring(like: Any, text: str) -> Any:
+    """A string merged by lines, written as the new render writes it (a multi-line string stays one)."""
+    import tomlkit
+
+    kind = getattr(getattr(like, "type", None), "name", "")
+    return tomlkit.string(text, literal=kind in ("MLL", "SLL"), multiline=kind in ("MLB", "MLL"))
+
+
 def merge(base: str, ours: str, theirs: str):
     """(merged text, conflicts); raises tomlkit's ParseError when a side is not TOML."""
     import tomlkit
 
     b, o, t = tomlkit.parse(base), tomlkit.parse(ours), tomlkit.parse(theirs)
-    tree = TreeMerge(plain=_plain, scalar=_scalar, rebuild=_rebuild)
+    tree = TreeMerge(plain=_plain, scalar=_scalar, rebuild=_rebuild, restring=_restring)
     tree.merge_map(b, o, t, "")
     return tomlkit.dumps(o), tree.conflicts

@@ -6,7 +6,9 @@ the new render ("theirs") changed relative to the last render ("base") are
 carried over. Lists of mappings that have a `name` (containers, env vars,
 volumes, ports, volume mounts) are merged item by item by that name, so a
 sidecar added by the user and an image bump from the upgrade both land; other
-lists are merged item-wise with the line diff3.
+lists are merged item-wise with the line diff3, and a multi-line string (a
+script or a document embedded in a ConfigMap) by its lines, so an edit of one of
+its lines and an upgrade of another both land.
 
 A conflict (both sides changed the same value differently, or one side changed
 what the other removed) is recorded with its key path and resolved towards the
@@ -24,13 +26,15 @@ above it.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Hashable, Mapping, MutableMapping, MutableSequence, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from generator import keypath
-from generator.errors import show
+from generator.errors import HIDDEN, show
 from generator.regenerate.merge.lines import merge_sequences
+from generator.secret_like import secret_name
 
 MISSING = object()
 REMOVED = "<removed>"
@@ -54,23 +58,66 @@ def is_seq(x: Any) -> bool:
     return isinstance(x, MutableSequence) and not isinstance(x, (str, bytes))
 
 
-def _text(x: Any, plain: Callable[[Any], Any]) -> str:
-    if x is MISSING:
-        return REMOVED
-    value = plain(x)
-    if isinstance(value, (dict, list)):
-        text = json.dumps(value, sort_keys=True, default=str)
-        return text if len(text) <= 60 else text[:57] + "..."
-    return show(value)
-
-
 def _as_is(x: Any) -> Any:
     """The default for `TreeMerge.scalar`: a leaf compares as itself."""
     return x
 
 
+def _secret_key(where: str) -> bool:
+    last = re.split(r"[.\[\]=]", where.rstrip("]"))[-1] if where else ""
+    return bool(last) and secret_name(last)
+
+
+def shown_pair(where: str, ours: Any, theirs: Any, plain: Callable[[Any], Any] = _as_is) -> Conflict:
+    """A conflict a person can read on one line: both values short, escaped, and hidden when secret.
+
+    A value under a secret-looking key (`dbPassword`) is hidden whatever it looks like; of two multi-line strings
+    only the first line where they differ is shown, with its line number, since a whole embedded document is no
+    message.
+    """
+    if _secret_key(where):
+        return Conflict(where, HIDDEN, HIDDEN)
+    # A quoted or block YAML scalar is a str subclass, which `show` would print unquoted as if typed on a command line.
+    a = _plain_str(plain(ours)) if ours is not MISSING else MISSING
+    b = _plain_str(plain(theirs)) if theirs is not MISSING else MISSING
+    if _text_blocks(a, b):
+        return clash_line(where, a.splitlines(), b.splitlines(), 0)
+    return Conflict(where, REMOVED if a is MISSING else show(a), REMOVED if b is MISSING else show(b))
+
+
+def _plain_str(x: Any) -> Any:
+    return str(x) if isinstance(x, str) else x
+
+
+def clash_line(where: str, ours: Sequence[str], theirs: Sequence[str], first_line: int) -> Conflict:
+    """Two clashing runs of lines (`first_line`: the 0-based line of the user's text where they start), as the
+    first line where they differ on each side, with its line number in the user's text."""
+    at = next((i for i, (x, y) in enumerate(zip(ours, theirs, strict=False)) if x != y), min(len(ours), len(theirs)))
+
+    def line(lines: Sequence[str]) -> str:
+        if _secret_key(where):
+            return HIDDEN
+        return show(lines[at].rstrip("\r\n")) if at < len(lines) else "(no line)"
+
+    n = first_line + at + 1
+    return Conflict(f"{where} (line {n})" if where else f"line {n}", line(ours), line(theirs))
+
+
 def _keep_order(mapping: MutableMapping, keys: list) -> None:
     """The default for `TreeMerge.reorder`: keys the merge adds stay where they were added (at the end)."""
+
+
+def _text_blocks(*values: Any) -> bool:
+    """Strings, one of several lines at least: merged (and shown) by lines, not as one value."""
+    return all(isinstance(x, str) for x in values) and any("\n" in x.rstrip("\n") for x in values)
+
+
+def _same_style(like: Any, text: str) -> Any:
+    """The default for `TreeMerge.restring`: `text` as a string of the kind `like` is (a YAML block scalar stays one)."""
+    try:
+        return type(like)(text)
+    except TypeError:
+        return text
 
 
 def _replace_items(seq: MutableSequence, items: list, origins: list[int | None] | None, added: list[int]) -> None:
@@ -129,6 +176,7 @@ class TreeMerge:
     scalar: Callable[[Any], Any] = _as_is
     reorder: Callable[[MutableMapping, list], None] = _keep_order
     rebuild: Callable[[MutableSequence, list, list[int | None] | None, list[int]], None] = _replace_items
+    restring: Callable[[Any, str], Any] = _same_style
     conflicts: list[Conflict] = field(default_factory=list)
     _memo: dict[int, tuple[Any, Any]] = field(default_factory=dict, repr=False)
 
@@ -159,7 +207,7 @@ class TreeMerge:
         return a is b or self._canon(a) == self._canon(b)
 
     def conflict(self, where: str, ours: Any, theirs: Any) -> None:
-        self.conflicts.append(Conflict(where or "(document)", _text(ours, self.plain), _text(theirs, self.plain)))
+        self.conflicts.append(shown_pair(where or "(document)", ours, theirs, self.plain))
 
     def merge(self, base: Any, ours: Any, theirs: Any, path: str) -> Any:
         """The value to keep at `path`: `ours` (possibly edited in place) or a node of `theirs`."""
@@ -175,8 +223,18 @@ class TreeMerge:
             return ours
         if self.same(base, ours):
             return theirs
+        if _text_blocks(base, ours, theirs):
+            return self.merge_text(base, ours, theirs, path)
         self.conflict(path, ours, theirs)
         return theirs
+
+    def merge_text(self, base: str, ours: str, theirs: str, path: str) -> Any:
+        """Two edits of a multi-line string, merged by lines: only the lines both sides changed conflict (and take
+        the new render in the proposal); every other line the user wrote is kept."""
+        result = merge_sequences(base.splitlines(keepends=True), ours.splitlines(keepends=True), theirs.splitlines(keepends=True))
+        for c in result.clashes:
+            self.conflicts.append(clash_line(path, c.ours, c.theirs, c.ours_at))
+        return self.restring(theirs, "".join(result.merged))
 
     def merge_map(self, base: Mapping, ours: MutableMapping, theirs: Mapping, path: str) -> None:
         for k in list(ours):

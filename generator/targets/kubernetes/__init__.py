@@ -1,10 +1,14 @@
 """The kubernetes target: manifests for a namespace of its own, one kind per file, and a kustomization.
 
 Every object is built as data here or in the `kubernetes_*` modules and dumped
-with ruamel.yaml; `kubectl apply -k <output>/kubernetes` deploys the lot. The
-pod passes the restricted Pod Security Standard (the Namespace enforces it),
-NetworkPolicies allow exactly the declared flows plus DNS, and the Secret is
-never written with values (see kubernetes_secret).
+with ruamel.yaml. The kustomization sits at the output root, beside `config/`
+and `jvm/`: its `configMapGenerator` makes the ConfigMaps from the very files a
+user edits (`config/Config.toml`, `jvm/java.options`), so there is no second
+copy, and their hash-suffixed names roll the pods when either changes.
+`kubectl apply -k <output>` deploys the lot. The pod passes the restricted Pod
+Security Standard (the Namespace enforces it), NetworkPolicies allow exactly the
+declared flows plus DNS, and the Secret is never written with values (see
+kubernetes_secret).
 """
 
 from __future__ import annotations
@@ -15,7 +19,16 @@ from generator.model.integration import secret_names
 from generator.model.resolved import ResolvedIntegration, image_ref
 from generator.render.yaml_dump import dump_yaml
 from generator.targets.kubernetes import network, secret, workload
-from generator.targets.kubernetes.meta import DIR, exposes_metrics, labels, metadata, selector, service_port_name
+from generator.targets.kubernetes.meta import (
+    DIR,
+    config_map_name,
+    exposes_metrics,
+    jvm_map_name,
+    labels,
+    metadata,
+    selector,
+    service_port_name,
+)
 from generator.targets.plan import MODE_SCRIPT, TargetPlan
 
 #: Pod Security Admission: enforce, audit and warn all at the restricted level of the running cluster.
@@ -51,7 +64,6 @@ def manifests(model: ResolvedIntegration) -> dict[str, list[dict[str, Any]]]:
     if model.kubernetes.create_namespace:
         files["namespace.yaml"] = [namespace(model)]
     files["serviceaccount.yaml"] = [service_account(model)]
-    files["configmap.yaml"] = workload.config_maps(model)
     files["deployment.yaml"] = [workload.deployment(model)]
     files["service.yaml"] = [service(model)]
     files["networkpolicy.yaml"] = [network.ingress_policy(model), network.egress_policy(model)]
@@ -64,9 +76,30 @@ def manifests(model: ResolvedIntegration) -> dict[str, list[dict[str, Any]]]:
     return files
 
 
-def kustomization(resources: list[str]) -> dict[str, Any]:
-    """No `namespace:` transformer: every object names its own, and the transformer would rename the Namespace."""
-    return {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": resources}
+#: The files the ConfigMaps are generated from, relative to the output root (where kustomization.yaml is).
+CONFIG_SOURCE = "config/Config.toml"
+JVM_SOURCE = "jvm/java.options"
+
+
+def kustomization(model: ResolvedIntegration, resources: list[str]) -> dict[str, Any]:
+    """The root kustomization: the manifests, and ConfigMaps generated from the user's own files.
+
+    kustomize rewrites the Deployment's references to the generated names (`<name>-config-<hash>`), so a
+    change of Config.toml or java.options is a new ConfigMap and a rollout. `namespace:` puts the generated
+    ConfigMaps beside the rest; every other object already names that namespace (and the Namespace itself).
+    """
+    options = {"labels": labels(model)}
+    generated = [
+        {"name": config_map_name(model), "files": [CONFIG_SOURCE], "options": options},
+        {"name": jvm_map_name(model), "files": [JVM_SOURCE], "options": dict(options)},
+    ]
+    return {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "namespace": model.kubernetes.namespace,
+        "resources": [f"{DIR}/{name}" for name in resources],
+        "configMapGenerator": generated,
+    }
 
 
 def warnings(model: ResolvedIntegration) -> list[str]:
@@ -81,15 +114,31 @@ def warnings(model: ResolvedIntegration) -> list[str]:
     return out
 
 
+#: What each manifest is, for the output's README.
+PURPOSES = {
+    "namespace.yaml": "the Namespace, enforcing the restricted Pod Security Standard",
+    "serviceaccount.yaml": "the pod's ServiceAccount, without an API token",
+    "deployment.yaml": "the Deployment: the hardened pod, its probes and read-only mounts",
+    "service.yaml": "the cluster-internal Service",
+    "networkpolicy.yaml": "NetworkPolicies that allow exactly the declared ingress and egress flows plus DNS",
+    "networkpolicy-default-deny.yaml": "the default-deny NetworkPolicy of the namespace",
+    "poddisruptionbudget.yaml": "the PodDisruptionBudget: a drain takes at most one pod at a time",
+    "externalsecret.yaml": "the ExternalSecret that renders the secrets file from your secret store",
+}
+
+
 def plan(model: ResolvedIntegration) -> TargetPlan:
     out = TargetPlan()
     files = manifests(model)
     for name, objects in files.items():
-        out.add(f"{DIR}/{name}", dump_yaml(*objects))
-    out.add(f"{DIR}/kustomization.yaml", dump_yaml(kustomization(list(files))))
+        out.add(f"{DIR}/{name}", dump_yaml(*objects), purpose=PURPOSES[name])
+    out.add("kustomization.yaml", dump_yaml(kustomization(model, list(files))),
+            purpose=f"deploys everything with `kubectl apply -k`: the manifests of `{DIR}/` and ConfigMaps generated from "
+                    f"`{CONFIG_SOURCE}` and `{JVM_SOURCE}` (a change of either rolls the pods)")
     if secret_names(model) and not model.kubernetes.external_secrets:
-        out.add(f"{DIR}/create-secret.sh", secret.create_script(model), MODE_SCRIPT)
+        out.add(f"{DIR}/create-secret.sh", secret.create_script(model), MODE_SCRIPT,
+                purpose="creates or updates the Secret from the filled secrets file (server-side apply, values never in arguments)")
     if secret_names(model):
-        out.add(f"{DIR}/SECRETS.md", secret.instructions(model))
+        out.add(f"{DIR}/SECRETS.md", secret.instructions(model), purpose="what the Secret holds and how to create it")
     out.warnings.extend(warnings(model))
     return out

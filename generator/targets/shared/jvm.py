@@ -15,7 +15,7 @@ from generator.model.resolved import ResolvedIntegration
 from generator.model.validators import memory_bytes
 from generator.render.templates import render_template
 from generator.targets.plan import TargetPlan
-from generator.targets.shared.layout import CONTAINER, RuntimeLayout
+from generator.targets.shared.layout import CONTAINER, RuntimeLayout, has_container, readers, systemd_layout
 
 #: JEP 472 (JDK 24): loading a native library from the class path warns unless native access is enabled;
 #: Ballerina's TLS listener loads netty-tcnative (BoringSSL) exactly that way.
@@ -36,8 +36,15 @@ def options(model: ResolvedIntegration, layout: RuntimeLayout, *, memory_limit: 
     )
 
 
+def vm_options(model: ResolvedIntegration) -> bytes:
+    """The options for a systemd install: the VM's paths and MemoryMax= as -XX:MaxRAM."""
+    return options(model, systemd_layout(model.systemd.install_dir, model.name), memory_limit=model.systemd.memory_max)
+
+
 def plan(model: ResolvedIntegration) -> TargetPlan:
-    """The container image's JVM options (docker and kubernetes share the image layout)."""
+    """The one `jvm/java.options` users edit: the image's when an image is built, else the VM's."""
     out = TargetPlan()
-    out.add("jvm/java.options", options(model, CONTAINER))
+    content = options(model, CONTAINER) if has_container(model.targets) else vm_options(model)
+    out.add("jvm/java.options", content,
+            purpose=f"the JVM options (a `java @file` argfile) {readers(model.targets, 'is generated from')}: edit JVM flags here")
     return out

@@ -11,6 +11,20 @@ from __future__ import annotations
 from generator.model.validators import memory_bytes
 from generator.records import record
 
+
+def has_container(targets: tuple[str, ...]) -> bool:
+    """Whether an image is built from this output: docker and kubernetes share its layout."""
+    return any(t in targets for t in ("docker", "kubernetes"))
+
+
+def readers(targets: tuple[str, ...], container_reader: str) -> str:
+    """Who reads a shared file of the output (its README line): the image, the ConfigMap, or install.sh."""
+    found = ["the image copies" if "docker" in targets else "",
+             f"the Kubernetes ConfigMap {container_reader}" if "kubernetes" in targets else "",
+             "`systemd/install.sh` installs" if not has_container(targets) else ""]
+    return " and ".join(filter(None, found))
+
+
 #: Size of the GC-log space: the JVM keeps 5 files of 10 MiB (templates/jvm/java.options.j2).
 LOG_VOLUME_MI = 64
 #: Ephemeral storage left for the container's stdout logs, which count against a pod's limit too.
