@@ -220,12 +220,12 @@ def test_the_ci_review_steps_pass_on_the_new_repository_run_with_the_real_tools(
     ran = []
     for step in steps[2:]:
         command = step["run"].replace(".venv/bin/hardgen", hardgen)
-        for name in ("hadolint", "checkov", "kubernetes-validate"):
+        for name in ("hadolint", "checkov", "kubernetes-validate", "kubectl"):
             command = command.replace(f".venv/bin/{name}", shlex.quote(require_tool(name)))
         done = subprocess.run(["bash", "-c", command], cwd=repo, env=hardgen_env(), capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, f"{step['name']}: {command}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
         ran.append(step["name"])
-    assert len(ran) == 5, ran
+    assert len(ran) == 6, ran
 
 
 def test_every_action_is_pinned_by_full_commit_sha_and_the_workflow_only_reads(tmp_path):
