@@ -20,6 +20,7 @@ COMMANDS = {
     "generate": "Render the artefacts of one integration (or a batch) into an output folder",
     "schema": "Print the JSON Schema of an answers file",
     "presets": "List the shipped presets",
+    "new": "Create a new integration repository: a Ballerina package, CI, pre-commit and deploy/, secure from its first commit",
     "init": "Scaffold an integration interactively: answer questions, review, write answers and artefacts",
     "regenerate": "Re-render output folders after an upgrade, merging hand edits; --check reports drift for CI",
     "contract": "Print the configurables the program must declare for these answers, as Ballerina source; with a project, check them",

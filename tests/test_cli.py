@@ -70,7 +70,8 @@ RUNS = {
     "generate": (["--preset", "docker", "--set", "name=demo", "--output", "deploy"], 0),
     "schema": ([], 0),
     "presets": ([], 0),
-    "init": (["--preset", "docker", "--output", "deploy"], 2),  # no terminal: names the missing answers, never prompts
+    "init": (["--preset", "docker", "--output", "deploy"], 0),  # no terminal: deploy/'s recorded answers lack nothing, so it writes
+    "new": (["--preset", "docker", "--set", "name=demo", "--force", "repo"], 0),  # no terminal, nothing missing; --force: twice
     "regenerate": (["deploy"], 0),
     "contract": (["--preset", "docker", "--set", "name=demo"], 0),
 }

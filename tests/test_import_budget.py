@@ -152,10 +152,9 @@ def test_version_and_schema_import_no_template_yaml_toml_or_wizard_library(tmp_p
     assert not found, broken_rule(args, found)
 
 
-def test_init_without_a_terminal_imports_no_wizard_library(tmp_path):
-    """`init` needs questionary only to ask; without a terminal (or with --no-input) it only names what is missing."""
-    args = ["init", "--no-input", "--set", "name=demo"]
-    modules, done = hardgen_imports(tmp_path, *args, expect=2)
-    assert "nothing is missing" in done.stderr
+@pytest.mark.parametrize("args", [["init", "--no-input", "--set", "name=demo"], ["new", "--no-input", "--set", "name=demo", "repo"]])
+def test_init_and_new_without_a_terminal_import_no_wizard_library(tmp_path, args):
+    """`init` and `new` need questionary only to ask; without a terminal (or with --no-input) they write what is given."""
+    modules, _done = hardgen_imports(tmp_path, *args, expect=0)
     found = among(modules, ("questionary", "prompt_toolkit"))
     assert not found, broken_rule(args, found)

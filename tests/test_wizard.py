@@ -69,13 +69,28 @@ def test_every_askable_model_field_is_asked_exactly_once():
     assert "schema_version" not in paths
 
 
-def test_questions_go_from_what_it_is_to_where_it_runs():
+def test_the_targets_are_asked_first_and_the_target_sections_last():
     paths = [q.path for q in questions.questions()]
-    assert paths[:4] == ["name", "runtime", "jdk", "artifact"]
-    order = [paths.index(p) for p in ("name", "service.port", "metrics.enabled", "ingress", "egress", "secrets", "targets")]
+    assert paths[:5] == ["name", "targets", "runtime", "jdk", "artifact"]
+    order = [paths.index(p) for p in ("name", "targets", "service.port", "metrics.enabled", "ingress", "egress", "secrets")]
     assert order == sorted(order)
+    last_common = paths.index("jvm.extra_flags")
     for target_section in ("docker.", "kubernetes.", "systemd."):
-        assert all(paths.index(p) > paths.index("targets") for p in paths if p.startswith(target_section))
+        assert all(paths.index(p) > last_common for p in paths if p.startswith(target_section))
+
+
+def test_image_questions_are_asked_only_for_targets_that_build_or_pull_an_image():
+    tag = question("image.tag")
+    assert not questions.applies(tag, {"targets": ["systemd"]})
+    assert questions.applies(tag, {"targets": ["systemd", "kubernetes"]}) and questions.applies(tag, {})
+
+
+def test_an_advanced_setting_a_target_warns_about_is_asked_with_the_ordinary_questions():
+    """Kubernetes warns when image.digest and metrics.from are unset: they are offered even without the advanced settings."""
+    digest, scraper = question("image.digest"), question("metrics.from.namespace")
+    assert not questions.is_advanced(digest, {"targets": ["kubernetes"]}) and questions.is_advanced(digest, {"targets": ["docker"]})
+    assert not questions.is_advanced(scraper, {"targets": ["kubernetes"], "metrics": {"enabled": True}})
+    assert questions.is_advanced(question("image.base"), {"targets": ["kubernetes"]})
 
 
 def test_prompt_kind_follows_the_field_type():
@@ -109,14 +124,14 @@ def test_ingress_entries_do_not_ask_for_a_port_but_egress_entries_do():
 def test_a_refused_answer_gets_the_message_generate_prints(key, bad, tmp_path):
     _value, why = questions.judge(question(key), questions.from_text(question(key), bad), {"name": "demo"})
     refused = run("generate", "--set", "name=demo", "--set", f"{key}={bad}", "--output", "unused", "--quiet", cwd=tmp_path)
-    assert why and refused.returncode == 2
-    assert f"--set: {key}: {why}" in refused.stderr.splitlines()
+    assert why and why.startswith(f"{key}: ") and refused.returncode == 2  # the refusal names its subject
+    assert f"--set: {why}" in refused.stderr.splitlines()
 
 
 def test_a_rule_across_fields_refuses_the_answer_that_breaks_it():
     _value, why = questions.judge(question("metrics.port"), questions.from_text(question("metrics.port"), "9443"),
                                   {"name": "demo", "metrics": {"enabled": True}, "service": {"port": 9443}})
-    assert why == "9443 is the service port; choose another"
+    assert why == "metrics.port: 9443 is the service port; choose another"
 
 
 def test_pasted_secret_value_is_refused_in_name_fields():
@@ -130,8 +145,15 @@ def test_pasted_secret_value_is_refused_in_name_fields():
 
 def test_choices_the_model_refuses_are_offered_disabled_with_its_reason():
     assert questions.refusals(question("targets"), {"name": "demo"}) == {}
-    assert questions.refusals(question("runtime"), {"name": "demo"}) == {"mi": "'mi' (Micro Integrator) is not supported yet; use 'ballerina'"}
-    assert questions.judge(question("targets"), [], {"name": "demo"}) == (None, "[] is empty; choose at least one target")
+    assert questions.refusals(question("runtime"), {"name": "demo"}) == {"mi": "runtime: 'mi' (Micro Integrator) is not supported yet; use 'ballerina'"}
+    assert questions.judge(question("targets"), [], {"name": "demo"}) == (None, "targets: [] is empty; choose at least one target")
+
+
+def test_a_rule_about_an_entry_names_the_key_it_is_about():
+    """rules.py says "is required for an egress peer" of egress[0].port: the wizard's words name egress[0].port."""
+    data = {"name": "demo", "egress": [{"name": "db", "labels": {"app": "db"}}]}
+    _value, why = questions.judge(question("egress"), [{"name": "db", "labels": {"app": "db"}}], data)
+    assert why == "egress[0].port: is required for an egress peer"
 
 
 # --- the interview -----------------------------------------------------------------------
@@ -139,13 +161,13 @@ def test_choices_the_model_refuses_are_offered_disabled_with_its_reason():
 
 def test_interview_asks_again_after_a_wrong_value_and_records_the_answers():
     keys = [
-        typed("orders"), ENTER, DOWN + ENTER,  # name, runtime (mi is disabled), jdk 25
-        ENTER, typed("registry.example.com/team/orders"), typed("1.2.0"), "n",  # artifact, image, tag, no advanced
+        typed("orders"), ENTER, ENTER, DOWN + ENTER,  # name, targets, runtime (mi is disabled), jdk 25
+        ENTER, typed("registry.example.com/team/orders"), typed("1.2.0"),  # artifact, image, tag
         typed("abc"), typed("8443"), ENTER,  # a port refused, then accepted; tls
         "y", typed("8443"), typed("9090"),  # metrics on; its port clashes with the service port, then not
-        "y", typed("frontend"), typed("app=web"), ENTER, "n",  # ingress peer by labels; no second one
-        "y", typed("db"), ENTER, ENTER, typed("10.0.4.0/24"), typed("5432"), "n",  # egress peer by address block
-        typed("dbPassword, apiKey"), ENTER, ENTER,  # secrets, targets, docker.deploy_dir
+        "y", typed("frontend"), typed("app=web"), ENTER, "n",  # ingress peer by labels (no cidr asked), namespace; no second one
+        "y", typed("db"), ENTER, typed("10.0.4.0/24"), typed("5432"), "n",  # egress peer by address block: no namespace asked
+        typed("dbPassword, apiKey"), ENTER, "n",  # secrets, docker.deploy_dir, no advanced settings
     ]
     with keyboard(*keys):
         got = to_data(interview({}))
@@ -158,9 +180,9 @@ def test_interview_asks_again_after_a_wrong_value_and_records_the_answers():
 
 
 def test_a_peer_without_labels_or_cidr_is_asked_again():
-    keys = [typed("demo")] + [ENTER] * 5 + ["n", ENTER, ENTER, "n",  # up to metrics
-            "y", typed("anyone"), ENTER, ENTER, ENTER,  # no labels, namespace or cidr: refused
-            typed("anyone"), typed("app=web"), ENTER, "n", "n", ENTER, ENTER, ENTER]
+    keys = [typed("demo")] + [ENTER] * 8 + ["n",  # targets .. service.tls, no metrics
+            "y", typed("anyone"), ENTER, ENTER, ENTER,  # no labels, cidr or namespace: refused
+            typed("anyone"), typed("app=web"), ENTER, "n", "n", ENTER, ENTER, "n"]
     with keyboard(*keys):
         got = to_data(interview({}))
     assert got["ingress"] == [{"name": "anyone", "labels": {"app": "web"}}]
@@ -185,9 +207,9 @@ def test_recorded_answers_no_question_can_fix_are_refused_before_the_first_quest
 
 
 def test_choosing_kubernetes_asks_its_settings_and_not_systemds(monkeypatch):
-    keys = [typed("orders")] + [ENTER] * 5 + ["n", ENTER, ENTER, "n", "n", "n", ENTER,  # up to secrets
-            DOWN + SPACE + ENTER,  # targets: docker and kubernetes
-            ENTER, typed("orders-prod"), typed("3")]  # docker.deploy_dir, kubernetes.namespace, .replicas; nothing else
+    keys = [typed("orders"), DOWN + SPACE + ENTER]  # targets: docker and kubernetes
+    keys += [ENTER] * 6 + [ENTER, ENTER, "n", "n", "n", ENTER]  # runtime .. image.digest, port, tls, metrics, peers, secrets
+    keys += [ENTER, typed("orders-prod"), typed("3"), "n"]  # docker.deploy_dir, kubernetes.namespace, .replicas; no advanced
     with keyboard(*keys):
         got = to_data(interview({}))
     assert got["targets"] == ["docker", "kubernetes"]
@@ -195,9 +217,36 @@ def test_choosing_kubernetes_asks_its_settings_and_not_systemds(monkeypatch):
 
 
 def test_advanced_settings_are_asked_only_when_chosen():
-    with keyboard(typed("demo"), ENTER * 5, "y", typed("sha256:" + "a" * 64), ENTER * 80):
+    with keyboard(typed("demo"), ENTER * 8, "n", "n", "n", ENTER, ENTER, "y", typed("sha256:" + "a" * 64), ENTER * 80):
         got = to_data(interview({}))
-    assert got["image"]["digest"] == "sha256:" + "a" * 64
+    assert got["image"]["digest"] == "sha256:" + "a" * 64  # docker only: the digest is an advanced setting, asked last
+
+
+def test_declining_the_advanced_settings_leaves_no_warning_about_an_answer_never_offered():
+    """The wizard once warned "pin image.digest" after never asking it: every key a warning names was asked."""
+    import re
+
+    from generator.inputs.load import Layers
+    from generator.render.pipeline import render_model, validate
+    from generator.wizard.prompts import Interview
+
+    keys = [typed("orders"), DOWN + SPACE + ENTER] + [ENTER] * 8 + ["y", ENTER, ENTER, ENTER, "n", "n", ENTER]
+    keys += [ENTER, ENTER, ENTER, "n"]  # docker.deploy_dir, kubernetes.namespace, .replicas; no advanced settings
+    with keyboard(*keys):
+        run = Interview({})
+        data = run.run()
+    warnings = render_model(validate(Layers(data=data))).plan.warnings
+    named = {m for w in warnings for m in re.findall(r"\b(image\.digest|metrics\.from)\b", w)}
+    assert named == {"image.digest", "metrics.from"}  # both warn: nothing was answered
+    assert "image.digest" in run.offered and "metrics.from.namespace" in run.offered
+
+
+def test_typing_over_a_default_replaces_it_and_enter_keeps_it():
+    """A default is shown, not pre-filled: typed text never appends to it (the wizard recorded 0.1.01.0.0 when it did)."""
+    with keyboard(typed("demo"), ENTER * 5, "1.0.0" + ENTER, "8443" + ENTER, ENTER * 80):
+        got = to_data(interview({}))
+    assert got["image"]["tag"] == "1.0.0" and got["service"]["port"] == 8443
+    assert got.get("jdk", 21) == 21  # Enter kept the default
 
 
 @pytest.mark.parametrize("key", [CTRL_C, CTRL_D])
@@ -223,7 +272,7 @@ def run_init(monkeypatch, *keys: str, args=()) -> int:
 
 def test_init_writes_what_generate_replays_byte_for_byte(monkeypatch, tmp_path, capsys):
     out = tmp_path / "deploy"
-    rc = run_init(monkeypatch, typed("demo"), ENTER * 5, "n", ENTER * 3, "n", "n", typed("dbPassword"), ENTER, ENTER, "y",
+    rc = run_init(monkeypatch, typed("demo"), ENTER * 8, "n", "n", "n", typed("dbPassword"), ENTER, "n", "y",
                   args=("--preset", "docker", "--output", str(out)))
     assert rc == 0, capsys.readouterr()
     shown = capsys.readouterr().out
@@ -258,7 +307,7 @@ def test_init_without_a_terminal_names_the_missing_keys(tmp_path):
     done = run("init", "--preset", "docker", "--output", "deploy", cwd=tmp_path, input="")
     assert done.returncode == 2
     lines = done.stderr.splitlines()
-    assert lines[0] == ("init: no terminal to ask in (or --no-input), so nothing is asked; the missing keys below: "
+    assert lines[0] == ("init: no terminal to ask in (or --no-input, --defaults), so nothing is asked; the missing keys below: "
                         "run hardgen generate --preset docker --set name=... --output deploy")
     assert lines[1].startswith("missing: name: is required (Integration name")
     assert not (tmp_path / "deploy").exists()
@@ -271,8 +320,24 @@ def test_an_unknown_key_in_the_answers_is_refused_before_the_first_question(monk
     assert capsys.readouterr().err == f"{answers}: imgae: unknown key 'imgae'; did you mean 'image'?\n"
 
 
-def test_init_no_input_never_prompts(monkeypatch, tmp_path, capsys):
+@pytest.mark.parametrize("flag", ["--no-input", "--defaults"])
+def test_init_with_no_input_or_defaults_never_prompts_and_writes_when_nothing_is_missing(monkeypatch, tmp_path, capsys, flag):
     monkeypatch.setattr(init, "has_terminal", lambda: True)
-    assert cli.main(["init", "--no-input", "--set", "name=demo", "--output", str(tmp_path / "d")]) == 2
-    assert "nothing is missing: run hardgen generate --set name=demo --output" in capsys.readouterr().err
+    with keyboard():  # any prompt would read the end of input and abort with 130
+        assert cli.main(["init", flag, "--set", "name=demo", "--output", str(tmp_path / "d")]) == 0
+    generate(tmp_path / "other", "name=demo")
+    assert tree(tmp_path / "d") == tree(tmp_path / "other")
+
+
+def test_init_without_a_terminal_writes_when_every_answer_is_given(tmp_path):
+    done = run("init", "--set", "name=demo", "--output", "deploy", cwd=tmp_path, input="")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "deploy/.hardgen/answers.yaml").read_text().startswith("# ") or (tmp_path / "deploy/Dockerfile").is_file()
+
+
+def test_without_a_terminal_and_a_missing_answer_init_and_new_exit_2_listing_it(tmp_path):
+    for argv in (("init", "--defaults", "--output", "deploy"), ("new", "--defaults", "repo")):
+        done = run(*argv, cwd=tmp_path, input="")
+        assert done.returncode == 2 and "missing: name: is required" in done.stderr
+    assert list(tmp_path.iterdir()) == []
 

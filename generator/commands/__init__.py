@@ -22,7 +22,7 @@ def add_common_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", "-q", action="store_true",
                    help="no status lines or notes; problems, warnings, conflicts, diffs and the command's own output are still printed")
     p.add_argument("--no-input", action="store_true",
-                   help="never prompt (only 'init' ever prompts, and never without a terminal; elsewhere this changes nothing)")
+                   help="never prompt (only 'init' and 'new' ever prompt, and never without a terminal; elsewhere this changes nothing)")
 
 
 def add_project_option(p: argparse.ArgumentParser) -> None:

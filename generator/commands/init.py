@@ -5,8 +5,10 @@ folder (so running `init` again edits rather than restarts), then `--answers`
 and `--set`. The files are rendered and written by the same pipeline as
 `hardgen generate`, and the answers file lands in `DIR/.hardgen/answers.yaml`,
 so `hardgen generate --answers DIR/.hardgen/answers.yaml` replays the run in a
-pipeline byte for byte. Without a terminal it never prompts: it names the
-missing keys and the `generate` command line that passes them.
+pipeline byte for byte. Without a terminal (or with `--no-input` or `--defaults`) it
+never prompts: when every required answer is given it writes at once, as
+`generate` would; otherwise it exits 2 naming the missing keys and the command
+line that passes them.
 """
 
 from __future__ import annotations
@@ -25,6 +27,33 @@ def add_arguments(p) -> None:
     add_project_option(p)
     p.add_argument("--output", "-o", type=Path, default=DEFAULT_OUTPUT, metavar="DIR",
                    help=f"output folder; its .hardgen/answers.yaml, if any, supplies the defaults (default: {DEFAULT_OUTPUT})")
+    p.add_argument("--defaults", action="store_true", help="ask nothing: take every default (exit 2 naming what has none and is not given)")
+
+
+def asks(args) -> bool:
+    """Whether this run prompts: a terminal, and neither --no-input nor --defaults."""
+    return not (args.no_input or getattr(args, "defaults", False)) and has_terminal()
+
+
+def collect_model(layers, args, command: str, tail: list[str], project=None, answers: list[Path] | None = None,
+                  interactive: bool | None = None):
+    """The validated model: from the wizard when the run asks, else from the inputs alone (exit 2 naming what is missing)."""
+    from generator.errors import UserError
+
+    if not (asks(args) if interactive is None else interactive):
+        missing = missing_keys(layers)
+        if missing:
+            given = answers if answers is not None else [Path(a) for a in args.answers]
+            raise UserError(no_terminal_problems(layers, args.preset, given, args.sets, None,
+                                                 getattr(args, "project", None), command=command, tail=tail))
+        from generator.render.pipeline import validate
+
+        return validate(layers, project)
+    from generator.wizard.prompts import interview
+
+    if project is not None:
+        tell_derived(project)
+    return interview(layers.data, origin=layers.origin, project=project)
 
 
 def has_terminal() -> bool:
@@ -47,27 +76,27 @@ def run(args) -> int:
         from generator.render.pipeline import load_project
 
         layers, project = load_project(folder, args.preset, answers, args.sets)
-    if args.no_input or not has_terminal():
-        from generator.errors import UserError
-
-        raise UserError(no_terminal_problems(layers, args.preset, answers, args.sets, out_dir, args.project))
-
     from generator.errors import ExitCode
     from generator.output.state import read_state
     from generator.output.writer import write_output
     from generator.render.pipeline import render_model
-    from generator.wizard.prompts import confirm, interview
 
-    if project is not None:
-        tell_derived(project)
-    model = interview(layers.data, origin=layers.origin, project=project)
+    interactive = asks(args)
+    model = collect_model(layers, args, "generate", ["--output", str(out_dir)], project, answers)
     rendered = render_model(model, project)
-    previous = read_state(out_dir)
-    print(summary(rendered, out_dir, previous, project), flush=True)
-    if not confirm(f"Write these files to {out_dir}?"):
-        print("aborted, nothing written", file=sys.stderr)
-        return ExitCode.ABORTED
+    if interactive:
+        from generator.wizard.prompts import confirm
+
+        previous = read_state(out_dir)
+        print(summary(rendered, out_dir, previous, project), flush=True)
+        if not confirm(f"Write these files to {out_dir}?"):
+            print("aborted, nothing written", file=sys.stderr)
+            return ExitCode.ABORTED
     result = write_output(out_dir, rendered.desired)
+    for warning in rendered.plan.warnings if not interactive else ():
+        print(warning, file=sys.stderr)
+    if args.quiet and not interactive:
+        return 0
     print(f"{out_dir}: {result.summary()}")
     print(f"Replay in a pipeline: hardgen generate --answers {shlex.quote(str(existing))} --output {shlex.quote(str(out_dir))}")
     return 0
@@ -108,17 +137,23 @@ def summary(rendered, out_dir: Path, previous, project=None) -> str:
     return "\n".join(lines)
 
 
-def no_terminal_problems(layers, presets: list[str], answers: list[Path], sets: list[str], out_dir: Path,
-                         project: Path | None = None):
-    """Without a terminal: which required keys are missing, and the `generate` command that passes them."""
-    from generator.errors import Problem
+def missing_keys(layers) -> list:
+    """The required keys no input gives (problems whose source is "missing")."""
     from generator.model.fields import Builder
     from generator.model.integration import Integration
 
     builder = Builder(layers.origin)
     builder.build(Integration, layers.data)
-    missing = [p for p in builder.problems if p.source == "missing"]
-    argv = ["hardgen", "generate"]
+    return [p for p in builder.problems if p.source == "missing"]
+
+
+def no_terminal_problems(layers, presets: list[str], answers: list[Path], sets: list[str], out_dir: Path | None,
+                         project: Path | None = None, command: str = "generate", tail: list[str] | None = None):
+    """Without a terminal: which required keys are missing, and the command that passes them."""
+    from generator.errors import Problem
+
+    missing = missing_keys(layers)
+    argv = ["hardgen", command]
     for preset in presets:
         argv += ["--preset", preset]
     for path in answers:
@@ -129,7 +164,6 @@ def no_terminal_problems(layers, presets: list[str], answers: list[Path], sets: 
         argv += ["--set", f"{p.path}=..."]
     if project is not None:
         argv += ["--project", str(project)]
-    argv += ["--output", str(out_dir)]
-    what = "the missing keys below" if missing else "nothing is missing"
-    how = f"no terminal to ask in (or --no-input), so nothing is asked; {what}: run {shlex.join(argv)}"
-    return [Problem("init", "", how), *missing]
+    argv += tail if tail is not None else ["--output", str(out_dir)]
+    how = f"no terminal to ask in (or --no-input, --defaults), so nothing is asked; the missing keys below: run {shlex.join(argv)}"
+    return [Problem("hardgen new" if command == "new" else "init", "", how), *missing]  # sorted first, before "missing"

@@ -58,22 +58,24 @@ class Interview:
         self.advanced = advanced  # None: ask when the first advanced question comes
         self.questions = [q for q in qs.questions() if q.path not in skip]  # skip: keys the project derives
         self.section: str | None = None
+        self.offered: list[str] = []  # key paths asked, in order (a warning may name only these)
 
     def run(self) -> dict:
+        """The ordinary questions first (targets among the first), then, if wanted, the advanced ones that apply."""
         for q in self.questions:
-            if qs.applies(q, self.data):
-                self.maybe_ask(q)
-        return self.data
-
-    def maybe_ask(self, q: Question) -> None:
-        if q.advanced and self.advanced is None:
-            groups = ", ".join(dict.fromkeys(other.path.split(".")[0] for other in self.questions if other.advanced))
+            if not qs.is_advanced(q, self.data) and qs.applies(q, self.data):
+                self.heading(q.section)
+                self.ask_key(q)
+        advanced = [q for q in self.questions if qs.is_advanced(q, self.data) and qs.applies(q, self.data)]
+        if advanced and self.advanced is None:
+            groups = ", ".join(dict.fromkeys(q.path.split(".")[0] for q in advanced))
             self.advanced = ask(questionary.confirm(
                 f"Also review the advanced settings ({groups})? Their defaults are the hardened ones", default=False))
-        if q.advanced and not self.advanced:
-            return
-        self.heading(q.section)
-        self.ask_key(q)
+        for q in advanced if self.advanced else ():
+            if qs.applies(q, self.data):  # an advanced answer may turn another off (service.tls)
+                self.heading(q.section)
+                self.ask_key(q)
+        return self.data
 
     def heading(self, section: str) -> None:
         if section and section != self.section:
@@ -83,24 +85,37 @@ class Interview:
     def ask_key(self, q: Question, base: str = "") -> None:
         """Ask one key until the model accepts the answer; store it in `data`."""
         if q.kind == ENTRIES:
+            self.offered.append(q.path)
             self.ask_entries(q)
             return
         path = keypath.join(base, q.path)
+        self.offered.append(path)
         answer = self.prompt(q, base)
         keypath.put(self.data, path, answer)
 
     def prompt(self, q: Question, base: str) -> Any:
+        """The question in words, the key path as a hint; a text prompt shows its default and Enter keeps it.
+
+        The default is shown, never pre-filled: typing replaces it (a pre-filled `0.1.0` plus a typed `1.0.0`
+        was `0.1.01.0.0`).
+        """
         path = keypath.join(base, q.path)
-        message = f"{path} - {q.spec.help}"
+        message = q.spec.help
         value = qs.current(q, self.data, base)
         if q.kind == CONFIRM:
-            return self.confirm_key(q, base, message, bool(value))
+            return self.confirm_key(q, base, f"{message} ({path})", bool(value))
         if q.kind in (SELECT, CHECKBOX):
-            return self.choose(q, base, message, value)
-        text = ask(questionary.text(message, default=qs.as_text(value), instruction=qs.hint(q) or None,
-                                    validate=lambda typed: self.validation(q, qs.from_text(q, typed), base),
+            return self.choose(q, base, f"{message} ({path})", value)
+        shown = qs.as_text(value)
+        hint = qs.hint(q, default_shown=bool(shown))[1:-1]
+        instruction = "(" + "; ".join(filter(None, [path, hint, f"Enter: {shown}" if shown else ""])) + ")"
+
+        def raw(typed: str) -> Any:
+            return qs.from_text(q, typed) if typed.strip() or not shown else value
+
+        text = ask(questionary.text(message, instruction=instruction, validate=lambda typed: self.validation(q, raw(typed), base),
                                     validate_while_typing=False))
-        return self.accepted(q, qs.from_text(q, text), base)
+        return self.accepted(q, raw(text), base)
 
     def confirm_key(self, q: Question, base: str, message: str, default: bool) -> bool:
         """A yes/no prompt cannot validate while open: a refused answer is explained and asked again."""
@@ -108,7 +123,7 @@ class Interview:
             answer, why = qs.judge(q, ask(questionary.confirm(message, default=default)), self.data, base)
             if why is None:
                 return answer
-            tell(f"  {keypath.join(base, q.path)}: {why}")
+            tell(f"  {why}")
 
     def choose(self, q: Question, base: str, message: str, value: Any) -> Any:
         """Choices the model refuses right now are shown disabled, with the model's reason."""
@@ -137,14 +152,13 @@ class Interview:
         """A repeatable list of mappings (peers): review the existing entries, then add until "no"."""
         existing = list(qs.current(q, self.data) or [])
         kept: list[dict] = []
-        noun = q.spec.help[0].lower() + q.spec.help[1:]
         for entry in existing:
             label = entry.get("name", "?") if isinstance(entry, dict) else "?"
-            action = ask(questionary.select(f"{q.path}: {label!s} ({noun})", choices=["keep", "edit", "remove"], default="keep"))
+            action = ask(questionary.select(f"{q.spec.help}: {label!s} ({q.path})", choices=["keep", "edit", "remove"], default="keep"))
             if action == "remove":
                 continue
             kept.append(entry if action == "keep" else self.ask_entry(q, kept, dict(entry)))
-        while ask(questionary.confirm(f"{q.path}: add {'another' if kept else 'an'} entry ({noun})?", default=False)):
+        while ask(questionary.confirm(f"{q.spec.help}: add {'another' if kept else 'one'}? ({q.path})", default=False)):
             kept.append(self.ask_entry(q, kept, {}))
         keypath.put(self.data, q.path, kept)
 

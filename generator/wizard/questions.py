@@ -10,6 +10,14 @@ order, except that a question conditional on another (`when=` in the field) is
 asked right after it: the target sections come after `targets`, and only for
 the chosen targets.
 
+The wizard asks the targets right after the name, so every later question can
+depend on them: a question only some targets read (`TARGET_NEEDS`) is asked only
+when one of them is chosen, and the target sections come last. An advanced
+setting a chosen target warns about when it is left unset (`PROMOTED`) is asked
+with the ordinary questions, so no warning names an answer the user was never
+offered. A peer is asked for its address block before its namespace, and not for
+a namespace once it has one.
+
 This module has no prompt toolkit in it (that is `generator.wizard`), so the
 questions, their order and their checks are plain functions to test.
 """
@@ -40,10 +48,20 @@ from generator.model.fields import (
     spec_of,
     to_data,
 )
-from generator.model.integration import Integration
+from generator.model.integration import TARGET_NAMES, Integration
 from generator.model.rules import cross_field_problems
 
 TEXT, SELECT, CONFIRM, CHECKBOX, ENTRIES = "text", "select", "confirm", "checkbox", "entries"
+
+#: Key paths (and the keys under them) only some targets read: asked only when one of those is chosen.
+TARGET_NEEDS: dict[str, tuple[str, ...]] = {"image": ("docker", "kubernetes")}
+#: Advanced settings a target warns about when unset (generator/targets/kubernetes: "image.digest is not set",
+#: "metrics.enabled without metrics.from"): asked with the ordinary questions, under these extra conditions.
+PROMOTED: dict[str, tuple[tuple[str, Any], ...]] = {"image.digest": (("/targets", "kubernetes"),), "metrics.from": ()}
+#: The questions of a peer, in asking order, and the conditions the wizard adds: the address block right after
+#: the labels (a peer outside the cluster has none), the namespace only for a peer without an address block.
+ENTRY_ORDER = ("name", "labels", "cidr", "namespace", "port")
+ENTRY_WHEN: dict[str, tuple[tuple[str, Any], ...]] = {"cidr": (("labels", {}),), "namespace": (("cidr", None),)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,6 +74,8 @@ class Question:
     when: tuple[tuple[str, Any], ...] = ()  # (key, value) conditions; a key is from `base`, or '/a.b' from the root
     advanced: bool = False
     items: tuple[Question, ...] = ()  # ENTRIES: the questions of one entry
+    needs: tuple[str, ...] = ()  # the targets that read this key; () for all of them
+    promoted: tuple[tuple[str, Any], ...] | None = None  # an advanced question asked with the ordinary ones when these hold
 
     @property
     def spec(self) -> Spec:
@@ -87,8 +107,18 @@ def kind_of(tp: Any) -> str:
 
 
 def questions(cls: type = Integration) -> list[Question]:
-    """Every question of `cls` in asking order."""
-    return ordered(_flatten(cls, "", (), False, ""))
+    """Every question of `cls` in asking order: the name, the targets, what it is, then where it runs."""
+    flat = _flatten(cls, "", (), False, "")
+    if cls is Integration:
+        first = [q for q in flat if q.path in ("name", "targets")]
+        sections = [q for q in flat if q not in first and any(when_path(k, "") == "targets" for k, _ in q.when)
+                    and q.path.split(".")[0] in TARGET_NAMES]
+        flat = first + [q for q in flat if q not in first and q not in sections] + sections
+    return ordered(flat)
+
+
+def _under(path: str, table: Mapping[str, Any]) -> Any:
+    return next((v for k, v in table.items() if keypath.within(path, k)), None)
 
 
 def _flatten(cls: Any, prefix: str, when: tuple, advanced: bool, section: str) -> list[Question]:
@@ -107,8 +137,11 @@ def _flatten(cls: Any, prefix: str, when: tuple, advanced: bool, section: str) -
         items: tuple[Question, ...] = ()
         if kind == ENTRIES:
             entry = _flatten(sequence_item(tp), "", (), False, "")
-            items = tuple(q for q in ordered(entry) if q.path not in spec.omit)
-        out.append(Question(path, f, tp, kind, section, own, adv, items))
+            entry = [dataclasses.replace(q, when=ENTRY_WHEN.get(q.path, q.when)) for q in entry if q.path not in spec.omit]
+            items = tuple(ordered(sorted(entry, key=lambda q: ENTRY_ORDER.index(q.path) if q.path in ENTRY_ORDER else len(ENTRY_ORDER))))
+        promoted = _under(path, PROMOTED) if adv else None
+        needs = _under(path, TARGET_NEEDS) or ()
+        out.append(Question(path, f, tp, kind, section, own, adv, items, needs, promoted))
     return out
 
 
@@ -172,8 +205,23 @@ def current(q: Question, data: dict, base: str = "") -> Any:
 
 
 def applies(q: Question, data: dict, base: str = "") -> bool:
-    """Whether every `when` condition of `q` holds for the answers so far."""
-    for key, expected in q.when:
+    """Whether every `when` condition of `q` holds for the answers so far, and a target that reads it is chosen."""
+    if q.needs:
+        chosen = keypath.get(data, "targets", _ABSENT)
+        chosen = to_data(default_of(field_at("targets"))) if chosen is _ABSENT else chosen
+        if not set(chosen if isinstance(chosen, list) else [chosen]) & set(q.needs):
+            return False
+    return holds(q.when, data, base)
+
+
+def is_advanced(q: Question, data: dict, base: str = "") -> bool:
+    """Advanced, unless a chosen target would warn about it left unset (`PROMOTED`)."""
+    return q.advanced and not (q.promoted is not None and holds(q.promoted, data, base))
+
+
+def holds(when: tuple[tuple[str, Any], ...], data: dict, base: str = "") -> bool:
+    """Whether every (key, value) condition holds for the answers so far (a list holds a value it contains)."""
+    for key, expected in when:
         path = when_path(key, base)
         value = keypath.get(data, path, _ABSENT)
         if value is _ABSENT:
@@ -219,15 +267,15 @@ def from_text(q: Question, text: str) -> Any:
     return SetText(text)
 
 
-def hint(q: Question) -> str:
-    """What to type, for text questions: the format, and what an empty answer means."""
+def hint(q: Question, default_shown: bool = False) -> str:
+    """What to type, for text questions: the format, and what an empty answer means (Enter keeps a shown default)."""
     tp = bare_type(q.type)
     parts = []
     if sequence_item(tp) is not None:
         parts.append("comma-separated")
     elif get_origin(tp) in (dict, Mapping):
         parts.append("key=value, comma-separated")
-    if q.spec.derived:
+    if q.spec.derived and not default_shown:
         parts.append(f"empty: {q.spec.derived}")
     return f"({'; '.join(parts)})" if parts else ""
 
@@ -265,7 +313,8 @@ def _pasted_secret(q: Question, raw: Any) -> str | None:
 
 
 def _words(problem: Problem, path: str) -> str:
-    return problem.message if problem.path == path else f"{problem.path}: {problem.message}"
+    """Every refusal names its subject: the key path, then what is wrong with it."""
+    return f"{problem.path or path}: {problem.message}"
 
 
 def model_problems(data: dict) -> list[tuple[str, str]]:
