@@ -162,3 +162,11 @@ def test_the_pre_commit_hook_passes_in_sync_and_fails_with_the_diff_on_drift(tmp
     failed = hook()
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "Failed" in failed.stdout and "+EXPOSE 9444" in failed.stdout, failed.stdout
+
+
+def test_the_github_workflow_pins_every_action_by_commit_and_reads_the_repository_only():
+    """A tag can be moved to other code; a full commit SHA cannot. The token may read the repository, nothing more."""
+    workflow = yaml.safe_load(recipes()[".github/workflows/hardgen.yml"])
+    uses = [step["uses"] for job in workflow["jobs"].values() for step in job["steps"] if "uses" in step]
+    assert uses and all(re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", u) for u in uses), uses
+    assert workflow["permissions"] == {"contents": "read"}
