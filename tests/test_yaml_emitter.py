@@ -6,6 +6,7 @@ ruamel's output on the shapes hardgen writes and on random plain data.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml.scalarstring import LiteralScalarString
@@ -89,3 +90,12 @@ documents = st.dictionaries(
 @given(documents)
 def test_random_plain_data_matches_ruamel(doc):
     same_as_ruamel(doc)
+
+
+@pytest.mark.parametrize("value", [1e-05, 1e20, -3e-10, 1.5e-07, 2.5])
+def test_a_float_with_an_exponent_is_a_float_to_yaml_1_1_readers_too(value):
+    """PyYAML (YAML 1.1, as Kubernetes' yaml.v2) reads `1e-05` as a string: its floats need a dot in the mantissa."""
+    import yaml
+
+    text = dump_yaml({"v": value})
+    assert yaml.safe_load(text) == {"v": value} and type(yaml.safe_load(text)["v"]) is float, text

@@ -36,7 +36,16 @@ def _yaml():
         style = "'" if data and typed_in_some_yaml(data) else None
         return representer.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
+    def represent_float(representer, data: float):
+        """`1e-05` is a float to YAML 1.2 but a string to a YAML 1.1 reader, whose floats need a dot: `1.0e-05`."""
+        node = RoundTripRepresenter.represent_float(representer, data)
+        mantissa, e, exponent = node.value.partition("e")
+        if e and "." not in mantissa:
+            node.value = f"{mantissa}.0e{exponent}"
+        return node
+
     _QuotingRepresenter.add_representer(str, represent_str)
+    _QuotingRepresenter.add_representer(float, represent_float)
     yaml = YAML(typ="rt")
     yaml.Representer = _QuotingRepresenter
     yaml.Constructor = _plain_keeping_constructor()
