@@ -408,7 +408,7 @@ def state_files(state: State, plan_files, answers: bytes) -> dict[str, tuple[byt
         f"{STATE_DIR}/{ANSWERS_FILE}": (answers, 0o644),
     }
     for f in plan_files:
-        out[f"{STATE_DIR}/{BASE_DIR}/{f.path}"] = (f.content, 0o644 if f.mode != 0o600 else 0o600)
+        out[f"{STATE_DIR}/{BASE_DIR}/{f.path}"] = (f.content, 0o644)  # every planned file is 0644 or 0755 (targets.plan.GIT_MODES)
     return out
 
 
