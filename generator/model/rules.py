@@ -15,8 +15,14 @@ from generator.model.integration import (
     EPHEMERAL_MINIMUM_MI,
     NON_HEAP_MINIMUM_MI,
     RESERVED_NAMESPACES,
+    MI_BASE_HTTPS,
+    MI_BASE_MANAGEMENT,
+    MI_DEFAULT_OFFSET,
+    MI_JDKS,
     Integration,
     keystore,
+    mi_offset,
+    mi_ports,
     secret_names,
 )
 
@@ -25,7 +31,7 @@ def cross_field_problems(m: Integration) -> list[tuple[str, str]]:
     """Rules that span fields; (key path, message) pairs."""
     out: list[tuple[str, str]] = []
     if m.runtime == "mi":
-        out.append(("runtime", "'mi' (Micro Integrator) is not supported yet; use 'ballerina'"))
+        out.extend(_mi_checks(m))
     if len(set(m.targets)) != len(m.targets):
         out.append(("targets", "lists a target twice"))
     if m.metrics.enabled and m.metrics.port == m.service.port:
@@ -192,6 +198,42 @@ def _external_checks(m: Integration) -> list[tuple[str, str]]:
         if name in written:
             out.append((f"config.external[{i}]", f"{name!r} is a key hardgen writes itself (a config.values key, a secret, "
                         "config.port_key or a keystore key); external means the operator supplies it another way"))
+    return out
+
+
+#: Targets that write Micro Integrator artefacts; the others refuse runtime mi in one line.
+MI_TARGETS = ("docker", "kubernetes", "systemd")
+#: Highest TCP port: the management API (service.port + 911) must stay below it.
+MAX_PORT = 65535
+
+
+def _mi_checks(m: Integration) -> list[tuple[str, str]]:
+    """MI's ports follow from one offset, its JDK from its release, its listener is HTTPS."""
+    out: list[tuple[str, str]] = []
+    unsupported = [t for t in m.targets if t not in MI_TARGETS]
+    if unsupported:
+        out.append(("targets", f"{', '.join(unsupported)} does not support runtime mi yet; use {', '.join(MI_TARGETS)}"))
+    if m.jdk not in MI_JDKS[m.mi.version]:
+        allowed = " or ".join(map(str, MI_JDKS[m.mi.version]))
+        out.append(("jdk", f"{m.jdk} is not a JDK Micro Integrator {m.mi.version} runs on; set jdk to {allowed}"))
+    if not m.service.tls:
+        out.append(("service.tls", "is false, but MI's service.port is its HTTPS passthrough port; runtime mi serves HTTPS only"))
+    offset = mi_offset(m)
+    ports = mi_ports(m)
+    if offset < 0 or ports["management"] > MAX_PORT:
+        out.append(("service.port", f"{m.service.port} is not an MI HTTPS port hardgen can reach with [server] offset: use "
+                    f"{MI_BASE_HTTPS}-{MAX_PORT - (MI_BASE_MANAGEMENT - MI_BASE_HTTPS)} (the management API is service.port + "
+                    f"{MI_BASE_MANAGEMENT - MI_BASE_HTTPS})"))
+    elif offset == MI_DEFAULT_OFFSET:
+        out.append(("service.port", f"{m.service.port} is MI's default HTTPS port (offset {MI_DEFAULT_OFFSET}); seed 002 asks for ports "
+                    "moved off the defaults: choose another"))
+    if m.metrics.enabled:
+        out.append(("metrics.enabled", "is not supported for runtime mi yet; MI's Prometheus API needs its own design"))
+    if m.mi.admin_from.cidr and (m.mi.admin_from.labels or m.mi.admin_from.namespace):
+        out.append(("mi.admin_from", "has both cidr and labels/namespace; the operators are either pods or an address block"))
+    for alias in m.secrets:
+        if alias in ("keystore_password", "truststore_password", "admin_password", "ldap_password"):
+            out.append(("secrets", f"{alias!r} is an alias hardgen writes itself; choose another name"))
     return out
 
 
