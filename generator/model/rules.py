@@ -202,7 +202,7 @@ def _external_checks(m: Integration) -> list[tuple[str, str]]:
 
 
 #: Targets that write Micro Integrator artefacts; the others refuse runtime mi in one line.
-MI_TARGETS = ("docker", "kubernetes", "systemd")
+MI_TARGETS = ("docker", "kubernetes")
 #: Highest TCP port: the management API (service.port + 911) must stay below it.
 MAX_PORT = 65535
 
@@ -227,6 +227,8 @@ def _mi_checks(m: Integration) -> list[tuple[str, str]]:
     elif offset == MI_DEFAULT_OFFSET:
         out.append(("service.port", f"{m.service.port} is MI's default HTTPS port (offset {MI_DEFAULT_OFFSET}); seed 002 asks for ports "
                     "moved off the defaults: choose another"))
+    if "kubernetes" in m.targets and m.kubernetes.external_secrets:
+        out.append(("kubernetes.external_secrets", "is not supported for runtime mi yet: MI's Secret holds files (kubernetes/create-secret.sh)"))
     if m.metrics.enabled:
         out.append(("metrics.enabled", "is not supported for runtime mi yet; MI's Prometheus API needs its own design"))
     if m.mi.admin_from.cidr and (m.mi.admin_from.labels or m.mi.admin_from.namespace):
