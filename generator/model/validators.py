@@ -294,5 +294,5 @@ def ldap_dn(value: str) -> str | None:
 
 def mi_admin_user(value: str) -> str | None:
     if value.casefold() in WELL_KNOWN_ADMINS:
-        return f"{value!r} is a well-known account name (seed 002's example is admin/admin); choose a name of your own"
+        return "is a well-known account name (seed 002's example is admin/admin); choose a name of your own"
     return None if _MI_USER.fullmatch(value) else "is not a user name (3-64 letters, digits, '_', '.', '-', starting with a letter)"
