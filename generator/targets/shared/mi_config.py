@@ -139,6 +139,8 @@ def sections(model: ResolvedIntegration, layout: MiLayout) -> dict[str, Any]:
                               "admin_role": "admin", "create_admin_account": True}
     ldap = model.mi.ldap
     if ldap.url:
+        # The LDAP store replaces the file-based one, which would otherwise still authenticate the management API.
+        out["internal_apis.file_user_store"] = {"enable": False}
         out["user_store"] = {"type": "read_only_ldap", "connection_url": ldap.url, "connection_name": ldap.bind_dn,
                              "connection_password": _secret("ldap_password"), "user_search_base": ldap.user_search_base}
     return out
