@@ -450,7 +450,7 @@ def test_the_service_carries_the_https_port_only(outputs):
 
 
 def _flows(outputs, case, tmp_path):
-    model = kube.model_of_output(outputs[case])
+    model = kube.model_of_output(outputs[case] / "kubernetes")
     objects = kube.load_all(outputs[case])
     (deployment,) = kube.of_kind(objects, "Deployment")
     pods = ncasim.synthetic_cluster(model, deployment["spec"]["template"]["metadata"]["labels"])
