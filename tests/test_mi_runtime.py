@@ -68,7 +68,9 @@ BASE_DIGEST = "sha256:" + "cd" * 32
 CASES = {
     "preset": ("mi-docker", ["name=orders"]),
     "admin-ldap-secrets": ("mi-docker", [
-        "name=orders", "mi.admin_user=opsadmin", "mi.ldap.url=ldaps://ldap.example.com:636", "secrets=[crmToken]",
+        "name=orders", "mi.admin_user=opsadmin", "mi.ldap.url=ldaps://ldap.example.com:636",
+        "mi.ldap.bind_dn=cn=mi-reader,ou=services,dc=example,dc=com", "mi.ldap.user_search_base=ou=users,dc=example,dc=com",
+        "secrets=[crmToken]",
     ]),
     "mi-4.2-jdk17": ("mi-docker", ["name=legacy", "mi.version=4.2.0", "jdk=17", "service.port=8443"]),
 }
@@ -181,8 +183,9 @@ def test_one_offset_moves_every_mi_port_off_its_default(port, http, management):
     (["targets=[systemd]"], "--set: targets: systemd does not support runtime mi yet; use docker, kubernetes"),
     (["mi.ldap.url=ldap://ldap.example.com"], "--set: mi.ldap.url: 'ldap://ldap.example.com' is not an ldaps:// URL"),
     (["metrics.enabled=true"], "--set: metrics.enabled: is not supported for runtime mi yet"),
+    (["mi.ldap.url=ldaps://ldap.example.com"], "--set: mi.ldap: needs bind_dn and user_search_base with url"),
 ], ids=["seed-admin", "admin-any-case", "default-port", "port-below-offset-0", "plain-http", "jdk-25", "systemd",
-        "ldap-without-tls", "metrics"])
+        "ldap-without-tls", "metrics", "ldap-without-dn"])
 def test_unsafe_or_unsupported_mi_answers_are_refused_in_one_line_and_nothing_is_written(tmp_path, sets, expected):
     r = run("generate", "--preset", "mi-docker", "--set", "name=orders", *set_args(sets), "--output", "out", cwd=tmp_path)
     assert r.returncode == 2, r.stdout + r.stderr

@@ -169,8 +169,8 @@ class Ldap:
     """A read-only external LDAP user store (seed 002: read-only access, over TLS, as a less privileged user)."""
 
     url: str | None = field("ldaps:// URL of the user store; null for MI's own file-based store", None, check=checks.ldaps_url)
-    bind_dn: str = field("DN MI binds as (a user that can read, never change, the directory)", "cn=mi-reader,ou=services,dc=example,dc=com", check=checks.ldap_dn)
-    user_search_base: str = field("DN under which users are searched", "ou=users,dc=example,dc=com", check=checks.ldap_dn)
+    bind_dn: str | None = field("DN MI binds as (a user that can read, never change, the directory), like cn=mi-reader,ou=services,dc=example,dc=com", None, check=checks.ldap_dn)
+    user_search_base: str | None = field("DN under which users are searched, like ou=users,dc=example,dc=com", None, check=checks.ldap_dn)
 
 
 @record(frozen=True)

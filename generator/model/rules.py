@@ -231,6 +231,9 @@ def _mi_checks(m: Integration) -> list[tuple[str, str]]:
         out.append(("kubernetes.external_secrets", "is not supported for runtime mi yet: MI's Secret holds files (kubernetes/create-secret.sh)"))
     if m.metrics.enabled:
         out.append(("metrics.enabled", "is not supported for runtime mi yet; MI's Prometheus API needs its own design"))
+    missing = [key for key in ("bind_dn", "user_search_base") if not getattr(m.mi.ldap, key)]
+    if m.mi.ldap.url and missing:
+        out.append(("mi.ldap", f"needs {' and '.join(missing)} with url (the DN MI binds as, and where users are searched)"))
     if m.mi.admin_from.cidr and (m.mi.admin_from.labels or m.mi.admin_from.namespace):
         out.append(("mi.admin_from", "has both cidr and labels/namespace; the operators are either pods or an address block"))
     for alias in m.secrets:

@@ -138,7 +138,7 @@ def sections(model: ResolvedIntegration, layout: MiLayout) -> dict[str, Any]:
         out["super_admin"] = {"username": model.mi.admin_user, "password": _secret("admin_password"),
                               "admin_role": "admin", "create_admin_account": True}
     ldap = model.mi.ldap
-    if ldap.url:
+    if ldap.url and ldap.bind_dn and ldap.user_search_base:
         # The LDAP store replaces the file-based one, which would otherwise still authenticate the management API.
         out["internal_apis.file_user_store"] = {"enable": False}
         out["user_store"] = {"type": "read_only_ldap", "connection_url": ldap.url, "connection_name": ldap.bind_dn,
