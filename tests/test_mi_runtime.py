@@ -180,11 +180,10 @@ def test_one_offset_moves_every_mi_port_off_its_default(port, http, management):
     (["service.port=8000"], "--set: service.port: 8000 is not an MI HTTPS port"),
     (["service.tls=false"], "--set: service.tls: is false, but MI's service.port is its HTTPS passthrough port"),
     (["jdk=25"], "--set: jdk: 25 is not a JDK Micro Integrator 4.4.0 runs on; set jdk to 17 or 21"),
-    (["targets=[systemd]"], "--set: targets: systemd does not support runtime mi yet; use docker, kubernetes"),
     (["mi.ldap.url=ldap://ldap.example.com"], "--set: mi.ldap.url: 'ldap://ldap.example.com' is not an ldaps:// URL"),
     (["metrics.enabled=true"], "--set: metrics.enabled: is not supported for runtime mi yet"),
     (["mi.ldap.url=ldaps://ldap.example.com"], "--set: mi.ldap: needs bind_dn and user_search_base with url"),
-], ids=["seed-admin", "admin-any-case", "default-port", "port-below-offset-0", "plain-http", "jdk-25", "systemd",
+], ids=["seed-admin", "admin-any-case", "default-port", "port-below-offset-0", "plain-http", "jdk-25",
         "ldap-without-tls", "metrics", "ldap-without-dn"])
 def test_unsafe_or_unsupported_mi_answers_are_refused_in_one_line_and_nothing_is_written(tmp_path, sets, expected):
     r = run("generate", "--preset", "mi-docker", "--set", "name=orders", *set_args(sets), "--output", "out", cwd=tmp_path)
@@ -510,3 +509,70 @@ def test_runtime_mi_answers_round_trip_through_the_answers_file(outputs, tmp_pat
     generate(again, answers=[tmp_path / "a.yaml"])
     assert (again / "config/deployment.toml").read_bytes() == (outputs["admin-ldap-secrets"] / "config/deployment.toml").read_bytes()
     assert dump_yaml  # the module's YAML writer stays importable for answers built in code
+
+
+# ------------------------------------------------------------------- systemd ---
+
+
+def _vm(tmp_path: Path, *sets: str) -> Path:
+    out = tmp_path / "out"
+    generate(out, "name=demo", "targets=[systemd]", *sets, preset="mi-docker")
+    return out
+
+
+def test_the_mi_unit_starts_the_launcher_with_the_stores_as_credentials_and_binds_only_mis_writable_folders(tmp_path):
+    out = _vm(tmp_path)
+    unit = (out / "systemd" / "demo.service").read_text()
+    settings = [line for line in unit.splitlines() if line and not line.startswith("#")]
+    assert "ExecStart=/bin/sh /opt/demo/launch.sh" in settings and "Environment=HARDGEN_JAVA=/usr/bin/java" in settings
+    assert "LoadCredential=keystore.p12:/etc/demo/keystore.p12" in settings and "LoadCredential=truststore.p12:/etc/demo/truststore.p12" in settings
+    home = "/opt/demo/wso2mi-4.4.0"
+    assert f"BindPaths=%S/demo/conf:{home}/conf %S/demo/tmp:{home}/tmp %L/demo:{home}/repository/logs" in settings
+    assert not any("BAL_CONFIG" in line or "micro-integrator.sh" in line or "jmxremote" in line for line in settings)
+    toml = tomllib.loads((out / "config" / "deployment.toml").read_text())
+    assert toml["keystore"]["primary"]["file_name"] == "/run/credentials/demo.service/keystore.p12"
+    options = (out / "jvm" / "java.options").read_text().splitlines()
+    assert any(line.startswith("-XX:MaxRAM=") for line in options) and f"-Dcarbon.home={home}" in options
+
+
+def _install_inputs(tmp_path: Path, out: Path, *, filled: bool) -> tuple[Path, dict]:
+    from tests.support.nspawn import fake_root_install
+
+    cars = tmp_path / "carbonapps"
+    cars.mkdir()
+    (cars / "orders_1.0.0.car").write_bytes(b"car")
+    for name in ("keystore.p12", "truststore.p12", "password-persist"):
+        (out / "config" / name).write_bytes(b"not-a-real-" + name.encode())
+    if filled:
+        toml = out / "config" / "deployment.toml"
+        text = toml.read_text()
+        for line in text.splitlines():
+            if "hardgen_unfilled" in line:
+                text = text.replace(line, line.split(" = ")[0] + ' = "cipher-text-of-the-value"')
+        toml.write_text(text)
+    env = fake_root_install(tmp_path)
+    (tmp_path / "bin" / "unzip").write_text("#!/bin/sh\necho CHANGED unzip >&2\nexit 99\n")
+    (tmp_path / "bin" / "unzip").chmod(0o755)
+    return cars, env
+
+
+@pytest.mark.jvm
+def test_mi_install_sh_refuses_unfilled_secrets_before_changing_anything(tmp_path):
+    out = _vm(tmp_path, f"systemd.java={require_java(21)}")
+    cars, env = _install_inputs(tmp_path, out, filled=False)
+    proc = subprocess.run(["sh", str(out / "systemd" / "install.sh"), str(cars)], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "its [secrets] are still placeholders (hardgen_unfilled)" in proc.stderr
+    assert "CHANGED" not in proc.stderr
+
+
+@pytest.mark.jvm
+def test_mi_install_sh_needs_the_distribution_once_then_passes_every_check(tmp_path):
+    out = _vm(tmp_path, f"systemd.java={require_java(21)}")
+    cars, env = _install_inputs(tmp_path, out, filled=True)
+    script = str(out / "systemd" / "install.sh")
+    no_zip = subprocess.run(["sh", script, str(cars)], env=env, capture_output=True, text=True, timeout=60)
+    assert no_zip.returncode == 1 and "give MI's distribution with --mi-zip wso2mi-4.4.0.zip" in no_zip.stderr
+    (tmp_path / "wso2mi-4.4.0.zip").write_bytes(b"zip")
+    ok = subprocess.run(["sh", script, "--mi-zip", str(tmp_path / "wso2mi-4.4.0.zip"), str(cars)], env=env,
+                        capture_output=True, text=True, timeout=60)
+    assert "CHANGED install" in ok.stderr and "install.sh:" not in ok.stderr.split("CHANGED", 1)[0], ok.stderr

@@ -201,8 +201,6 @@ def _external_checks(m: Integration) -> list[tuple[str, str]]:
     return out
 
 
-#: Targets that write Micro Integrator artefacts; the others refuse runtime mi in one line.
-MI_TARGETS = ("docker", "kubernetes")
 #: Highest TCP port: the management API (service.port + 911) must stay below it.
 MAX_PORT = 65535
 
@@ -210,9 +208,6 @@ MAX_PORT = 65535
 def _mi_checks(m: Integration) -> list[tuple[str, str]]:
     """MI's ports follow from one offset, its JDK from its release, its listener is HTTPS."""
     out: list[tuple[str, str]] = []
-    unsupported = [t for t in m.targets if t not in MI_TARGETS]
-    if unsupported:
-        out.append(("targets", f"{', '.join(unsupported)} does not support runtime mi yet; use {', '.join(MI_TARGETS)}"))
     if m.jdk not in MI_JDKS[m.mi.version]:
         allowed = " or ".join(map(str, MI_JDKS[m.mi.version]))
         out.append(("jdk", f"{m.jdk} is not a JDK Micro Integrator {m.mi.version} runs on; set jdk to {allowed}"))
