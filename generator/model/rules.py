@@ -13,12 +13,12 @@ from generator.errors import Problem, show
 from generator.model import validators as checks
 from generator.model.integration import (
     EPHEMERAL_MINIMUM_MI,
-    NON_HEAP_MINIMUM_MI,
-    RESERVED_NAMESPACES,
     MI_BASE_HTTPS,
     MI_BASE_MANAGEMENT,
     MI_DEFAULT_OFFSET,
     MI_JDKS,
+    NON_HEAP_MINIMUM_MI,
+    RESERVED_NAMESPACES,
     Integration,
     keystore,
     mi_offset,
