@@ -576,3 +576,49 @@ def test_mi_install_sh_needs_the_distribution_once_then_passes_every_check(tmp_p
     ok = subprocess.run(["sh", script, "--mi-zip", str(tmp_path / "wso2mi-4.4.0.zip"), str(cars)], env=env,
                         capture_output=True, text=True, timeout=60)
     assert "CHANGED install" in ok.stderr and "install.sh:" not in ok.stderr.split("CHANGED", 1)[0], ok.stderr
+
+
+# ------------------------------------------------------------------ log4j2 ---
+
+LOGGING = """
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+public class Logging {
+    public static void main(String[] args) {
+        Logger log = LogManager.getLogger("org.wso2.micro.integrator.Test");
+        String filler = "x".repeat(100);
+        for (int i = 0; i < 800_000; i++) log.info(filler);  // about 150 MB: more than every file the policy keeps
+        log.warn("user input: ok\\n[2026-01-01 00:00:00,000]  INFO {admin} [main] - forged entry");
+        log.error("failure", new RuntimeException("bad\\r\\nvalue"));
+    }
+}
+"""
+LOG4J2_JARS = (Path("/usr/share/java/log4j-api.jar"), Path("/usr/share/java/log4j-core.jar"))
+
+
+@pytest.mark.jvm
+def test_mis_log4j2_rotates_by_size_keeps_a_bounded_set_and_encodes_forged_lines(tmp_path):
+    """The real log4j2 (Debian's liblog4j2-java, tests/tools/install.sh) runs the generated log4j2.properties."""
+    if not all(jar.is_file() for jar in LOG4J2_JARS):
+        pytest.skip("log4j2 jars missing: bash tests/tools/install.sh installs liblog4j2-java")
+    from generator.targets.shared import mi_config
+
+    config = tmp_path / "log4j2.properties"
+    config.write_bytes(files_of(*CASES["preset"])["config/log4j2.properties"])
+    (tmp_path / "Logging.java").write_text(LOGGING)
+    classpath = ":".join(map(str, LOG4J2_JARS))
+    subprocess.run([require_javac(), "--release", "17", "-cp", classpath, "-d", str(tmp_path), str(tmp_path / "Logging.java")], check=True)
+    home = tmp_path / "mi"
+    (home / "repository" / "logs").mkdir(parents=True)
+    proc = subprocess.run([require_java(21), f"-Dlog4j2.configurationFile={config}", f"-Dcarbon.home={home}",
+                           "-cp", f"{classpath}:{tmp_path}", "Logging"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True, timeout=300)
+    assert proc.returncode == 0 and "ERROR StatusLogger" not in proc.stderr, proc.stderr
+    logs = sorted(p.name for p in (home / "repository" / "logs").iterdir())
+    assert set(logs) == {"wso2carbon.log", *(f"wso2carbon-{i}.log" for i in range(1, mi_config.LOG_FILES + 1))}
+    limit = mi_config.LOG_FILE_MB * 2**20 + 4096
+    assert all((home / "repository" / "logs" / name).stat().st_size <= limit for name in logs)
+    current = (home / "repository" / "logs" / "wso2carbon.log").read_text()
+    assert "forged entry" in current and not any(line.startswith("[2026-01-01") for line in current.splitlines())
+    assert "ok\\n[2026-01-01" in current  # the LF is written as backslash-n
+    assert "bad\\r\\nvalue" in current  # in a stack trace too

@@ -219,6 +219,7 @@ def plan_mi(model: ResolvedIntegration) -> TargetPlan:
         toml_source="deployment.toml" if own_copies else "../config/deployment.toml",
         options_source="java.options" if own_copies else "../jvm/java.options",
         launcher_source="launch.sh" if own_copies else "../mi/launch.sh",
+        log4j2_source="../config/log4j2.properties",
     )
     assert runtime.jvm_options == f"{layout.app_dir}/jvm/java.options"
     out = TargetPlan()

@@ -30,6 +30,14 @@ from generator.targets.plan import MODE_SCRIPT, TargetPlan
 from generator.targets.shared.layout import RuntimeLayout, has_container, readers
 
 DEPLOYMENT_TOML = "config/deployment.toml"
+LOG4J2 = "config/log4j2.properties"
+#: wso2carbon.log rolls at this size and keeps this many old files: with the 5 x 10 MiB GC logs, 110 MiB at most,
+#: inside the 128 MiB log folder the image and the pod give MI (docker.MI_LOG_SIZE, kubernetes workload.MI_LOG_MI).
+LOG_FILE_MB = 10
+LOG_FILES = 5
+#: Every line: time, level, logger, thread, then the message and any stack trace with CR and LF encoded (seed 002,
+#: log forging).
+LOG_PATTERN = "[%d] %5p {%c} [%t] - %encode{%m}{CRLF}%encode{%ex}{CRLF}%n"
 LAUNCHER = "mi/launch.sh"
 KEYSTORE_SCRIPT = "mi/keystore.sh"
 #: Where the operator puts the stores `mi/keystore.sh` makes (git-ignored, never in the image's build context).
@@ -181,6 +189,12 @@ def deployment_toml(model: ResolvedIntegration, layout: MiLayout) -> bytes:
     return dump_toml(doc)
 
 
+def log4j2(model: ResolvedIntegration) -> bytes:
+    total = LOG_FILE_MB * (LOG_FILES + 1)
+    return render_template("mi/log4j2.properties.j2", name=model.name, pattern=LOG_PATTERN, file_size=f"{LOG_FILE_MB}MB",
+                           files=LOG_FILES, total=f"{total} MB", log_volume="128 MiB")
+
+
 def launcher(model: ResolvedIntegration, layout: MiLayout) -> bytes:
     return render_template("mi/launch.sh.j2", name=model.name, layout=layout, main_class=MAIN_CLASS)
 
@@ -200,6 +214,8 @@ def plan(model: ResolvedIntegration) -> TargetPlan:
     layout = layout_for(model)
     out.add(DEPLOYMENT_TOML, deployment_toml(model, layout),
             purpose=f"MI's deployment.toml {readers(model.targets, 'is generated from')}: fill and encrypt [secrets] first (docs/mi.md)")
+    out.add(LOG4J2, log4j2(model),
+            purpose="MI's log4j2.properties: wso2carbon.log rotated by size, CR/LF in messages encoded (no log forging)")
     out.add(LAUNCHER, launcher(model, layout), MODE_SCRIPT,
             purpose="starts MI's JVM with `jvm/java.options` (MI's own start script would start the JMX agent)")
     out.add(KEYSTORE_SCRIPT, keystore_script(model), MODE_SCRIPT,
