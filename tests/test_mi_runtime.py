@@ -622,3 +622,22 @@ def test_mis_log4j2_rotates_by_size_keeps_a_bounded_set_and_encodes_forged_lines
     assert "forged entry" in current and not any(line.startswith("[2026-01-01") for line in current.splitlines())
     assert "ok\\n[2026-01-01" in current  # the LF is written as backslash-n
     assert "bad\\r\\nvalue" in current  # in a stack trace too
+
+
+# ------------------------------------------------------------ wizard and new ---
+
+
+def test_the_wizard_asks_the_mi_questions_only_for_runtime_mi():
+    from generator.wizard import questions
+
+    mi = [q for q in questions.questions() if q.path.startswith("mi.") and not q.advanced]
+    assert {q.path for q in mi} >= {"mi.version", "mi.key_alias", "mi.admin_user"}
+    assert all(questions.holds(q.when, {"name": "demo", "runtime": "mi"}) for q in mi)
+    assert not any(questions.holds(q.when, {"name": "demo", "runtime": "ballerina"}) for q in mi)
+
+
+def test_hardgen_new_refuses_runtime_mi_in_one_line_and_writes_nothing(tmp_path):
+    pytest.importorskip("cookiecutter")
+    r = run("new", "repo", "--set", "runtime=mi", "--set", "name=orders", "--no-input", cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.startswith("hardgen new: runtime: 'mi' has no project skeleton yet") and r.stderr.count("\n") == 1
+    assert not (tmp_path / "repo").exists()
