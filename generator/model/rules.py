@@ -86,13 +86,14 @@ def _artifact_checks(m: Integration) -> list[tuple[str, str]]:
     """The jar is copied into the image (and installed by install.sh): it must not be, or hold, the config folder
     where the filled secrets file and the keystore live. Compared as a case-insensitive file system would."""
     module = m.config.module or m.name.replace("-", "_")
-    artifact = m.artifact or f"target/bin/{module}.jar"
+    artifact = m.artifact or ("carbonapps" if m.runtime == "mi" else f"target/bin/{module}.jar")
     deploy = "" if m.docker.deploy_dir == "." else m.docker.deploy_dir
     config = f"{deploy}/{CONFIG_FOLDER}" if deploy else CONFIG_FOLDER
     if not checks.overlaps(artifact.casefold(), config.casefold()):
         return []
     return [("artifact", f"{show(artifact)} is or holds {config}/ (docker.deploy_dir {show(m.docker.deploy_dir)}), where the filled "
-             f"secrets file and the keystore live: the image would carry them; give the path of the built jar, like target/bin/{module}.jar")]
+             f"secrets file and the keystore live: the image would carry them; give the path of the built jar, like target/bin/{module}.jar"
+             + (" (for runtime mi: the folder of .car files, like carbonapps)" if m.runtime == "mi" else ""))]
 
 
 def _keystore_checks(m: Integration) -> list[tuple[str, str]]:
