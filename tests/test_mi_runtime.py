@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from generator.render.yaml_dump import dump_yaml
 from tests.support import kube, pss
 from tests.support import nca as ncasim
 from tests.support.hardgen import generate, run, set_args
@@ -402,11 +401,11 @@ def test_checkov_fails_no_check_on_the_mi_dockerfiles(outputs):
 def test_the_image_copies_no_store_or_password_and_refuses_an_unfilled_deployment_toml(outputs):
     dockerfile = (outputs["preset"] / "Dockerfile").read_text()
     ignore = (outputs["preset"] / "Dockerfile.dockerignore").read_text().splitlines()
-    assert ignore[2] == "*" or "*" in ignore
+    assert "*" in ignore  # deny everything, then allow what the image copies
     allowed = [line[1:] for line in ignore if line.startswith("!")]
     assert not any(p.endswith((".p12", "password-persist")) for p in allowed)
     assert "grep -q hardgen_unfilled" in dockerfile and "exit 1" in dockerfile
-    assert "USER 10802:10802" in dockerfile.splitlines()[-8:-1] or "USER 10802:10802" in dockerfile
+    assert "USER 10802:10802" in dockerfile.splitlines()
     assert 'ENTRYPOINT ["/opt/hardgen/launch.sh"]' in dockerfile and "micro-integrator.sh" not in dockerfile.split("FROM", 1)[1]
     legacy = (outputs["mi-4.2-jdk17"] / "Dockerfile").read_text()
     assert "FROM wso2/wso2mi:4.2.0@" + BASE_DIGEST in legacy and "USER 802:802" in legacy
@@ -508,7 +507,6 @@ def test_runtime_mi_answers_round_trip_through_the_answers_file(outputs, tmp_pat
     (tmp_path / "a.yaml").write_text(answers)
     generate(again, answers=[tmp_path / "a.yaml"])
     assert (again / "config/deployment.toml").read_bytes() == (outputs["admin-ldap-secrets"] / "config/deployment.toml").read_bytes()
-    assert dump_yaml  # the module's YAML writer stays importable for answers built in code
 
 
 # ------------------------------------------------------------------- systemd ---
