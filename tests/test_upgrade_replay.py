@@ -23,6 +23,7 @@ PRE_KEYSTORE = FIXTURES / "hardgen-1a8752b" / "kubernetes-restricted"
 
 #: Keys added to schema 1 after its first answers were written whose default generates what hardgen generated
 #: before the key existed, each with the reason; every other added key must be in SCHEMA_1_LATE_KEYS.
+MI_ONLY = "only read with runtime: mi, which every hardgen before issue #16 refused: no answers that generate used it"
 INERT_SINCE_SCHEMA_1 = {
     "config.external": "default []: no configurable is declared external",
     "kubernetes.external_key": "only read with kubernetes.external_secrets: true, which needed its store keys anyway",
@@ -32,6 +33,15 @@ INERT_SINCE_SCHEMA_1 = {
     "systemd.limit_nofile": "the systemd target came with these keys: no schema-1 answers of it predate them",
     "systemd.memory_max": "the systemd target came with these keys: no schema-1 answers of it predate them",
     "systemd.tasks_max": "the systemd target came with these keys: no schema-1 answers of it predate them",
+    "mi.admin_from.cidr": MI_ONLY,
+    "mi.admin_from.labels": MI_ONLY,
+    "mi.admin_from.namespace": MI_ONLY,
+    "mi.admin_user": MI_ONLY,
+    "mi.key_alias": MI_ONLY,
+    "mi.ldap.bind_dn": MI_ONLY,
+    "mi.ldap.url": MI_ONLY,
+    "mi.ldap.user_search_base": MI_ONLY,
+    "mi.version": MI_ONLY,
 }
 
 

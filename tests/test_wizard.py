@@ -145,7 +145,11 @@ def test_pasted_secret_value_is_refused_in_name_fields():
 
 def test_choices_the_model_refuses_are_offered_disabled_with_its_reason():
     assert questions.refusals(question("targets"), {"name": "demo"}) == {}
-    assert questions.refusals(question("runtime"), {"name": "demo"}) == {"mi": "runtime: 'mi' (Micro Integrator) is not supported yet; use 'ballerina'"}
+    assert questions.refusals(question("runtime"), {"name": "demo"}) == {}
+    mi_4_2 = {"name": "demo", "runtime": "mi", "mi": {"version": "4.2.0"}}
+    assert questions.refusals(question("jdk"), mi_4_2) == {
+        21: "jdk: 21 is not a JDK Micro Integrator 4.2.0 runs on; set jdk to 17",
+        25: "jdk: 25 is not a JDK Micro Integrator 4.2.0 runs on; set jdk to 17"}
     assert questions.judge(question("targets"), [], {"name": "demo"}) == (None, "targets: [] is empty; choose at least one target")
 
 

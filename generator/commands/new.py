@@ -56,6 +56,12 @@ def run(args) -> int:
     layers = load_inputs(args.preset, [Path(a) for a in args.answers], args.sets)
     interactive = asks(args) and bool(missing_keys(layers))  # the wizard only when an answer is missing
     model = collect_model(layers, args, "new", [str(args.dir)] if args.dir is not None else [], interactive=interactive)
+    if model.runtime == "mi":
+        from generator.errors import Problem, UserError
+
+        # The scaffold is a Ballerina package; an MI project skeleton (issue #16) is not written yet.
+        raise UserError(Problem("hardgen new", "runtime", "'mi' has no project skeleton yet (hardgen new makes a Ballerina "
+                                "package); generate MI's deployment files with hardgen generate --set runtime=mi"))
     rendered = render_model(model)
     target: Path = args.dir if args.dir is not None else Path(model.name)
     _refuse_non_empty(target, args.force)

@@ -21,6 +21,8 @@ from generator.records import record
 TargetName = Literal["docker", "kubernetes", "systemd"]
 TARGET_NAMES: tuple[TargetName, ...] = get_args(TargetName)
 RUNTIME_UID = 10001
+#: The numeric user of the official MI image (wso2/wso2mi): 10802 from MI 4.4 on, 802 before.
+MI_UIDS = {"4.2.0": 802, "4.3.0": 802, "4.4.0": 10802}
 #: Memory the JVM needs outside the heap (metaspace, code cache, thread stacks, netty's direct buffers): below
 #: this a Ballerina service under load exceeds its limit and is killed before ExitOnOutOfMemoryError can act.
 NON_HEAP_MINIMUM_MI = 192
@@ -39,7 +41,7 @@ class Image:
     name: str | None = field("Image repository of the integration (registry/path)", None, check=checks.image_name, derived="the integration name")
     tag: str = field("Image tag of the integration; never 'latest'", "0.1.0", check=checks.image_tag)
     digest: str | None = field("Image digest (sha256:...); when set, Kubernetes pulls by digest", None, check=checks.digest, advanced=True)
-    base: str | None = field("Base image (name:tag) with a Java runtime", None, check=checks.image_ref, derived="eclipse-temurin:<jdk>-jre-noble", advanced=True)
+    base: str | None = field("Base image (name:tag) with a Java runtime", None, check=checks.image_ref, derived="eclipse-temurin:<jdk>-jre-noble; wso2/wso2mi:<mi.version> for runtime mi", advanced=True)
     base_digest: str | None = field("Digest that pins the base image (sha256:...)", None, check=checks.digest, advanced=True)
 
 
@@ -147,6 +149,41 @@ class Jvm:
     extra_flags: tuple[str, ...] = field("Further JVM options, one per item", factory=tuple, each=checks.jvm_flag)
 
 
+#: Micro Integrator releases hardgen knows, and the Java feature releases each runs on among those hardgen
+#: supports (MI's own start script refuses any other: docs/mi.md cites where each pair comes from).
+MiVersion = Literal["4.2.0", "4.3.0", "4.4.0"]
+MI_JDKS: dict[str, tuple[int, ...]] = {"4.2.0": (17,), "4.3.0": (17, 21), "4.4.0": (17, 21)}
+
+
+@record(frozen=True)
+class AdminFrom:
+    """Who may reach MI's management API port (Kubernetes: pods; systemd: an address block)."""
+
+    namespace: str | None = field("Namespace of the operators' pods (the management console, the Integration Control Plane)", None, check=checks.dns_label(63))
+    labels: Mapping[str, str] = field("Pod labels of the operators' pods", factory=dict, check=checks.labels)
+    cidr: str | None = field("Address block of the operators outside the cluster (instead of labels)", None, check=checks.cidr)
+
+
+@record(frozen=True)
+class Ldap:
+    """A read-only external LDAP user store (seed 002: read-only access, over TLS, as a less privileged user)."""
+
+    url: str | None = field("ldaps:// URL of the user store; null for MI's own file-based store", None, check=checks.ldaps_url)
+    bind_dn: str | None = field("DN MI binds as (a user that can read, never change, the directory), like cn=mi-reader,ou=services,dc=example,dc=com", None, check=checks.ldap_dn)
+    user_search_base: str | None = field("DN under which users are searched, like ou=users,dc=example,dc=com", None, check=checks.ldap_dn)
+
+
+@record(frozen=True)
+class Mi:
+    """WSO2 Micro Integrator settings (runtime: mi)."""
+
+    version: MiVersion = field("Micro Integrator release the CARs run on (the official image wso2/wso2mi:<version>)", "4.4.0")
+    key_alias: str = field("Alias of the server's private key in the PKCS12 keystore", "hardgen", check=checks.identifier)
+    admin_user: str | None = field("Super admin MI creates from deployment.toml, its password a $secret{} reference; null: no account from the file (manage users with the management API)", None, check=checks.mi_admin_user)
+    admin_from: AdminFrom = field("Who may reach the management API port; empty: nobody from outside the pod or host", factory=AdminFrom)
+    ldap: Ldap = field("Read-only external LDAP user store", factory=Ldap, advanced=True)
+
+
 @record(frozen=True)
 class Integration:
     """One integration: every input (presets, answers, --set, the wizard) builds this, every target reads it resolved."""
@@ -155,7 +192,7 @@ class Integration:
     schema_version: int = field("Version of the answers format", SCHEMA_VERSION, check=checks.schema_version(SCHEMA_VERSION), ask=False)
     runtime: Literal["ballerina", "mi"] = field("Runtime: ballerina (WSO2 Integrator) or mi (Micro Integrator)", "ballerina")
     jdk: Literal[17, 21, 25] = field("Java feature release the integration runs on", 21)
-    artifact: str | None = field("Path of the built jar (or CAR folder for MI), relative to the build context", None, check=checks.relative_path, derived="target/bin/<module>.jar")
+    artifact: str | None = field("Path of the built jar (or CAR folder for MI), relative to the build context", None, check=checks.relative_path, derived="target/bin/<module>.jar; carbonapps (a folder of .car files) for runtime mi")
     image: Image = field("Container image of the integration", factory=Image)
     service: Service = field("The integration's listener", factory=Service)
     metrics: Metrics = field("Prometheus metrics", factory=Metrics)
@@ -167,6 +204,7 @@ class Integration:
     kubernetes: Kubernetes = field("Kubernetes settings", factory=Kubernetes, when=(("targets", "kubernetes"),))
     systemd: Systemd = field("systemd settings", factory=Systemd, when=(("targets", "systemd"),))
     jvm: Jvm = field("JVM settings", factory=Jvm, advanced=True)
+    mi: Mi = field("Micro Integrator settings", factory=Mi, when=(("runtime", "mi"),))
     targets: tuple[TargetName, ...] = field("Artefact sets to generate", factory=lambda: ("docker",), check=lambda v: None if v else "is empty; choose at least one target")
 
 
@@ -180,12 +218,44 @@ def external_name(value: str) -> str | None:
     return "is not a configurable name ('name', or 'module.name' for a module under modules/)"
 
 
+#: MI's built-in ports before any offset (the passthrough HTTP and HTTPS transports, the management API over HTTPS,
+#: the internal HTTP API that answers the health probes); MI adds `[server] offset` (10 when none is set).
+MI_BASE_HTTP, MI_BASE_HTTPS, MI_BASE_MANAGEMENT, MI_BASE_INTERNAL_HTTP = 8280, 8243, 9154, 9191
+MI_DEFAULT_OFFSET = 10
+
+
+def mi_offset(m: Integration) -> int:
+    """service.port is MI's HTTPS passthrough port; every other MI port follows from the offset it implies."""
+    return m.service.port - MI_BASE_HTTPS
+
+
+def mi_ports(m: Integration) -> dict[str, int]:
+    offset = mi_offset(m)
+    return {"http": MI_BASE_HTTP + offset, "https": MI_BASE_HTTPS + offset,
+            "management": MI_BASE_MANAGEMENT + offset, "internal_http": MI_BASE_INTERNAL_HTTP + offset}
+
+
+def mi_secret_aliases(m: Integration) -> tuple[str, ...]:
+    """Every Secure Vault alias deployment.toml references: the stores' passwords, the admin's, the LDAP bind
+    password, and the user's own `secrets` (for wso2:vault-lookup in the CARs)."""
+    own = ["keystore_password", "truststore_password"]
+    if m.mi.admin_user:
+        own.append("admin_password")
+    if m.mi.ldap.url:
+        own.append("ldap_password")
+    return tuple(sorted({*own, *m.secrets}))
+
+
 def keystore(m: Integration) -> bool:
     """Whether hardgen wires a PKCS12 keystore (seed 000: "Use PKCS12 keystores (not JKS)") into the listener's configurables."""
+    if m.runtime == "mi":
+        return True  # MI's HTTPS transport always reads [keystore.primary]
     return m.service.tls and m.service.keystore_path_key is not None
 
 
 def secret_names(m: Integration) -> tuple[str, ...]:
     """Every secret configurable, sorted: the declared secrets plus the keystore's password."""
+    if m.runtime == "mi":
+        return mi_secret_aliases(m)
     extra = (m.service.keystore_passphrase_key,) if keystore(m) and m.service.keystore_passphrase_key else ()
     return tuple(sorted({*m.secrets, *extra}))

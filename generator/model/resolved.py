@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from generator.model.integration import Config, Image, Integration, Kubernetes, Systemd
+from generator.model.integration import MI_UIDS, RUNTIME_UID, Config, Image, Integration, Kubernetes, Systemd
 from generator.records import record
 
 
@@ -74,14 +74,24 @@ def resolve(m: Integration) -> ResolvedIntegration:
 
     return ResolvedIntegration(**{
         **_fields(m),
-        "artifact": m.artifact or f"target/bin/{module}.jar",
-        "image": ResolvedImage(**{**_fields(m.image), "name": m.image.name or m.name, "base": m.image.base or f"eclipse-temurin:{m.jdk}-jre-noble"}),
+        "artifact": m.artifact or ("carbonapps" if m.runtime == "mi" else f"target/bin/{module}.jar"),
+        "image": ResolvedImage(**{**_fields(m.image), "name": m.image.name or m.name, "base": m.image.base or default_base(m)}),
         "config": ResolvedConfig(**{**_fields(m.config), "module": module}),
         "kubernetes": ResolvedKubernetes(**{**_fields(m.kubernetes), "namespace": namespace, "external_key": m.kubernetes.external_key or m.name}),
         "systemd": ResolvedSystemd(**{**_fields(m.systemd), "user": m.systemd.user or m.name[:32], "install_dir": m.systemd.install_dir or f"/opt/{m.name}"}),
         "ingress": peers(m.ingress),
         "egress": peers(m.egress),
     })
+
+
+def default_base(m: Integration) -> str:
+    """The official MI image for runtime mi (it holds MI_HOME and the JDK MI is built for), else a JRE."""
+    return f"wso2/wso2mi:{m.mi.version}" if m.runtime == "mi" else f"eclipse-temurin:{m.jdk}-jre-noble"
+
+
+def runtime_uid(m: Integration) -> int:
+    """The numeric user the container runs as: the official MI image's own for MI (its MI_HOME belongs to it)."""
+    return MI_UIDS[m.mi.version] if m.runtime == "mi" else RUNTIME_UID
 
 
 def image_ref(m: ResolvedIntegration) -> str:

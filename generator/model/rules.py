@@ -13,10 +13,16 @@ from generator.errors import Problem, show
 from generator.model import validators as checks
 from generator.model.integration import (
     EPHEMERAL_MINIMUM_MI,
+    MI_BASE_HTTPS,
+    MI_BASE_MANAGEMENT,
+    MI_DEFAULT_OFFSET,
+    MI_JDKS,
     NON_HEAP_MINIMUM_MI,
     RESERVED_NAMESPACES,
     Integration,
     keystore,
+    mi_offset,
+    mi_ports,
     secret_names,
 )
 
@@ -25,7 +31,7 @@ def cross_field_problems(m: Integration) -> list[tuple[str, str]]:
     """Rules that span fields; (key path, message) pairs."""
     out: list[tuple[str, str]] = []
     if m.runtime == "mi":
-        out.append(("runtime", "'mi' (Micro Integrator) is not supported yet; use 'ballerina'"))
+        out.extend(_mi_checks(m))
     if len(set(m.targets)) != len(m.targets):
         out.append(("targets", "lists a target twice"))
     if m.metrics.enabled and m.metrics.port == m.service.port:
@@ -80,13 +86,14 @@ def _artifact_checks(m: Integration) -> list[tuple[str, str]]:
     """The jar is copied into the image (and installed by install.sh): it must not be, or hold, the config folder
     where the filled secrets file and the keystore live. Compared as a case-insensitive file system would."""
     module = m.config.module or m.name.replace("-", "_")
-    artifact = m.artifact or f"target/bin/{module}.jar"
+    artifact = m.artifact or ("carbonapps" if m.runtime == "mi" else f"target/bin/{module}.jar")
     deploy = "" if m.docker.deploy_dir == "." else m.docker.deploy_dir
     config = f"{deploy}/{CONFIG_FOLDER}" if deploy else CONFIG_FOLDER
     if not checks.overlaps(artifact.casefold(), config.casefold()):
         return []
     return [("artifact", f"{show(artifact)} is or holds {config}/ (docker.deploy_dir {show(m.docker.deploy_dir)}), where the filled "
-             f"secrets file and the keystore live: the image would carry them; give the path of the built jar, like target/bin/{module}.jar")]
+             f"secrets file and the keystore live: the image would carry them; give the path of the built jar, like target/bin/{module}.jar"
+             + (" (for runtime mi: the folder of .car files, like carbonapps)" if m.runtime == "mi" else ""))]
 
 
 def _keystore_checks(m: Integration) -> list[tuple[str, str]]:
@@ -192,6 +199,42 @@ def _external_checks(m: Integration) -> list[tuple[str, str]]:
         if name in written:
             out.append((f"config.external[{i}]", f"{name!r} is a key hardgen writes itself (a config.values key, a secret, "
                         "config.port_key or a keystore key); external means the operator supplies it another way"))
+    return out
+
+
+#: Highest TCP port: the management API (service.port + 911) must stay below it.
+MAX_PORT = 65535
+
+
+def _mi_checks(m: Integration) -> list[tuple[str, str]]:
+    """MI's ports follow from one offset, its JDK from its release, its listener is HTTPS."""
+    out: list[tuple[str, str]] = []
+    if m.jdk not in MI_JDKS[m.mi.version]:
+        allowed = " or ".join(map(str, MI_JDKS[m.mi.version]))
+        out.append(("jdk", f"{m.jdk} is not a JDK Micro Integrator {m.mi.version} runs on; set jdk to {allowed}"))
+    if not m.service.tls:
+        out.append(("service.tls", "is false, but MI's service.port is its HTTPS passthrough port; runtime mi serves HTTPS only"))
+    offset = mi_offset(m)
+    ports = mi_ports(m)
+    if offset < 0 or ports["management"] > MAX_PORT:
+        out.append(("service.port", f"{m.service.port} is not an MI HTTPS port hardgen can reach with [server] offset: use "
+                    f"{MI_BASE_HTTPS}-{MAX_PORT - (MI_BASE_MANAGEMENT - MI_BASE_HTTPS)} (the management API is service.port + "
+                    f"{MI_BASE_MANAGEMENT - MI_BASE_HTTPS})"))
+    elif offset == MI_DEFAULT_OFFSET:
+        out.append(("service.port", f"{m.service.port} is MI's default HTTPS port (offset {MI_DEFAULT_OFFSET}); seed 002 asks for ports "
+                    "moved off the defaults: choose another"))
+    if "kubernetes" in m.targets and m.kubernetes.external_secrets:
+        out.append(("kubernetes.external_secrets", "is not supported for runtime mi yet: MI's Secret holds files (kubernetes/create-secret.sh)"))
+    if m.metrics.enabled:
+        out.append(("metrics.enabled", "is not supported for runtime mi yet; MI's Prometheus API needs its own design"))
+    missing = [key for key in ("bind_dn", "user_search_base") if not getattr(m.mi.ldap, key)]
+    if m.mi.ldap.url and missing:
+        out.append(("mi.ldap", f"needs {' and '.join(missing)} with url (the DN MI binds as, and where users are searched)"))
+    if m.mi.admin_from.cidr and (m.mi.admin_from.labels or m.mi.admin_from.namespace):
+        out.append(("mi.admin_from", "has both cidr and labels/namespace; the operators are either pods or an address block"))
+    for alias in m.secrets:
+        if alias in ("keystore_password", "truststore_password", "admin_password", "ldap_password"):
+            out.append(("secrets", f"{alias!r} is an alias hardgen writes itself; choose another name"))
     return out
 
 

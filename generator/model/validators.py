@@ -273,3 +273,26 @@ def schema_version(current: int):
         return f"is not a schema version (this hardgen generates {current})"
 
     return check
+
+
+_LDAPS_URL = re.compile(r"^ldaps://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$")
+_LDAP_DN = re.compile(r"^[A-Za-z]+=[A-Za-z0-9 _.-]+(,[A-Za-z]+=[A-Za-z0-9 _.-]+)*$")
+_MI_USER = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,63}$")
+#: Account names the seeds and WSO2's own samples use: a guessable super admin is half of a guessed login.
+WELL_KNOWN_ADMINS = ("admin", "administrator", "root", "wso2carbon")
+
+
+def ldaps_url(value: str) -> str | None:
+    if _LDAPS_URL.fullmatch(value):
+        return None
+    return "is not an ldaps:// URL (ldaps://host[:port]); a user store is reached over TLS only (seed 002)"
+
+
+def ldap_dn(value: str) -> str | None:
+    return None if _LDAP_DN.fullmatch(value) else "is not a distinguished name (like ou=users,dc=example,dc=com)"
+
+
+def mi_admin_user(value: str) -> str | None:
+    if value.casefold() in WELL_KNOWN_ADMINS:
+        return "is a well-known account name (seed 002's example is admin/admin); choose a name of your own"
+    return None if _MI_USER.fullmatch(value) else "is not a user name (3-64 letters, digits, '_', '.', '-', starting with a letter)"

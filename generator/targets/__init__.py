@@ -41,12 +41,17 @@ TARGETS: dict[TargetName, Target] = {
 assert tuple(TARGETS) == TARGET_NAMES, "the registry and the model's TargetName must list the same targets"
 
 
-def planners(targets: tuple[TargetName, ...]) -> list[str]:
+#: The shared builder each runtime uses in place of the Ballerina configuration.
+RUNTIME_CONFIG = {"ballerina": "ballerina_config", "mi": "mi_config"}
+
+
+def planners(targets: tuple[TargetName, ...], runtime: str = "ballerina") -> list[str]:
     """The modules to plan for these targets, shared ones first, each once, in a fixed order."""
     modules: list[str] = []
     for name in targets:
         target = TARGETS[name]
-        for module in (*(f"generator.targets.shared.{s}" for s in target.shared), target.module):
+        shared = [RUNTIME_CONFIG[runtime] if s == "ballerina_config" else s for s in target.shared]
+        for module in (*(f"generator.targets.shared.{s}" for s in shared), target.module):
             if module not in modules:
                 modules.append(module)
     return modules
@@ -58,7 +63,7 @@ def plan_targets(model: ResolvedIntegration) -> TargetPlan:
 
     total = TargetPlan()
     seen: dict[str, str] = {}
-    for module in planners(model.targets):
+    for module in planners(model.targets, model.runtime):
         part = importlib.import_module(module).plan(model)
         for f in part.files:
             if f.path in seen:

@@ -52,6 +52,8 @@ def warnings(model: ResolvedIntegration) -> list[str]:
 
 
 def plan(model: ResolvedIntegration) -> TargetPlan:
+    if model.runtime == "mi":
+        return plan_mi(model)
     prefix = "" if model.docker.deploy_dir == "." else model.docker.deploy_dir.rstrip("/") + "/"
     layout = CONTAINER
     copied = [model.artifact, f"{prefix}jvm/java.options", f"{prefix}config/Config.toml"]
@@ -92,4 +94,56 @@ def plan(model: ResolvedIntegration) -> TargetPlan:
     out.add("Dockerfile.dockerignore", render_template("docker/dockerignore.j2", dockerfile=context["dockerfile"], allowed=sorted(copied)),
             purpose="the build-context filter BuildKit reads for this Dockerfile: only what the image copies, never a secret")
     out.warnings.extend(warnings(model))
+    return out
+
+
+#: Sizes of MI's writable tmpfs folders besides tmp: its rendered configuration and its logs (GC and server logs).
+MI_CONF_SIZE = "16m"
+MI_LOG_SIZE = "128m"
+
+
+def plan_mi(model: ResolvedIntegration) -> TargetPlan:
+    """The MI image: the official image, hardgen's deployment.toml, the CARs, the launcher; no secret inside."""
+    from generator.model.integration import mi_ports
+    from generator.model.resolved import runtime_uid
+    from generator.targets.shared import mi_config as mi
+
+    prefix = "" if model.docker.deploy_dir == "." else model.docker.deploy_dir.rstrip("/") + "/"
+    layout = mi.container_layout(model)
+    ports = mi_ports(model)
+    resources = model.kubernetes.resources
+    conf, tmp, logs = layout.writable
+    mounts = [(f"{prefix}{mi.KEYSTORE_SOURCE}", layout.keystore), (f"{prefix}{mi.TRUSTSTORE_SOURCE}", layout.truststore),
+              (f"{prefix}{mi.PASSWORD_SOURCE}", layout.password_file)]
+    copied = [model.artifact, f"{prefix}jvm/java.options", f"{prefix}{mi.DEPLOYMENT_TOML}", f"{prefix}{mi.LOG4J2}", f"{prefix}{mi.LAUNCHER}"]
+    context = dict(
+        name=model.name,
+        version=model.mi.version,
+        image=f"{model.image.name}:{model.image.tag}",
+        tag=model.image.tag,
+        base=base_image_ref(model),
+        base_name=model.image.base,
+        dockerfile=f"{prefix}Dockerfile",
+        layout=layout,
+        uid=runtime_uid(model),
+        artifact=model.artifact.rstrip("/"),
+        prefix=prefix,
+        mounted=[source for source, _ in mounts],
+        mounts=mounts,
+        writable=[(conf, MI_CONF_SIZE), (tmp, f"{tmp_size_mi(resources.ephemeral_storage)}m"), (logs, MI_LOG_SIZE)],
+        memory=docker_memory(resources.memory),
+        port=model.service.port,
+        http_port=ports["http"],
+        management_port=ports["management"],
+        unfilled_marker=mi.UNFILLED_MARKER,
+        healthcheck=["/bin/bash", "-c", f"exec 3<>/dev/tcp/127.0.0.1/{model.service.port}"],
+    )
+    out = TargetPlan()
+    out.add("Dockerfile", render_template("docker/Dockerfile.mi.j2", **context),
+            purpose="builds the MI image (its header has the `docker build` and the `docker run` lines)")
+    out.add("Dockerfile.dockerignore", render_template("docker/dockerignore.j2", dockerfile=context["dockerfile"], allowed=sorted(copied)),
+            purpose="the build-context filter BuildKit reads for this Dockerfile: only what the image copies, never a secret")
+    if not model.image.base_digest:
+        out.warnings.append(f"warning: docker: image.base_digest is not set, so the image builds FROM {model.image.base} by tag; "
+                            "pin the official MI image's digest (sha256:...) for a reproducible build")
     return out

@@ -26,6 +26,7 @@ def readme(model: ResolvedIntegration, files: list[PlannedFile]) -> PlannedFile:
     text = render_template(
         "readme/README.md.j2",
         name=model.name,
+        runtime=model.runtime,
         targets=list(model.targets),
         files=listed,
         folder=deploy_dir,

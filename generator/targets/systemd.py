@@ -121,6 +121,8 @@ def _label_peer_warning(kind: str, index: int, peer: Peer, deny_all: bool) -> st
 
 
 def plan(model: ResolvedIntegration) -> TargetPlan:
+    if model.runtime == "mi":
+        return plan_mi(model)
     layout = systemd_layout(model.systemd.install_dir, model.name)
     credential = layout.secrets_file.rsplit("/", 1)[1]  # the file's name inside $CREDENTIALS_DIRECTORY (%d)
     group = model.systemd.user
@@ -162,6 +164,7 @@ def plan(model: ResolvedIntegration) -> TargetPlan:
         keystore_source=ballerina.KEYSTORE_SOURCE,
         config_source="Config.toml" if own_copies else "../config/Config.toml",
         options_source="java.options" if own_copies else "../jvm/java.options",
+        mi=None,
     )
     out = TargetPlan()
     out.add(f"{OUT}/{unit_name(model)}", render_template("systemd/unit.service.j2", **context),
@@ -190,3 +193,50 @@ def _on_vm(model: ResolvedIntegration) -> ResolvedIntegration:
     """The model as a VM sees it: no pod network, so metrics stay on 127.0.0.1 (seed 000) even when
     the same answers also build Kubernetes manifests with a scraper peer."""
     return dataclasses.replace(model, targets=("systemd",))
+
+
+def plan_mi(model: ResolvedIntegration) -> TargetPlan:
+    """The MI unit: MI_HOME unpacked read-only under the install folder, its writable folders bound in from the
+    unit's own directories, the stores as credentials, the JVM started by hardgen's launcher."""
+    from generator.targets.shared import mi_config
+
+    mi_layout = mi_config.vm_layout(model)
+    runtime = mi_layout.runtime()
+    layout = dataclasses.replace(systemd_layout(model.systemd.install_dir, model.name), app_dir=mi_layout.hardgen_dir)
+    conf, tmp, logs = mi_layout.writable
+    policy = address_policy(model)
+    ports = privileged_ports(model)
+    own_copies = has_container(model.targets)
+    mi = dict(version=model.mi.version, home=mi_layout.home, launcher=mi_layout.launcher, conf=conf, tmp=tmp, logs=logs,
+              conf_dist=mi_layout.conf_dist, keystore_file=f"{layout.conf_dir}/keystore.p12",
+              truststore_file=f"{layout.conf_dir}/truststore.p12", password_file=mi_layout.password_file)
+    context = dict(
+        name=model.name, unit=unit_name(model), user=model.systemd.user, group=model.systemd.user, layout=layout,
+        java=model.systemd.java, jdk=model.jdk, port=model.service.port, metrics_port=None, privileged_ports=ports,
+        secrets=False, keystore=False, unfilled_marker=mi_config.UNFILLED_MARKER, syscall_deny=" ".join(SYSCALL_DENY),
+        address=policy, memory_max=systemd_memory(model.systemd.memory_max), tasks_max=model.systemd.tasks_max,
+        limit_nofile=model.systemd.limit_nofile, artifact=model.artifact.rstrip("/"), out=OUT, mi=mi,
+        toml_source="deployment.toml" if own_copies else "../config/deployment.toml",
+        options_source="java.options" if own_copies else "../jvm/java.options",
+        launcher_source="launch.sh" if own_copies else "../mi/launch.sh",
+        log4j2_source="../config/log4j2.properties",
+    )
+    assert runtime.jvm_options == f"{layout.app_dir}/jvm/java.options"
+    out = TargetPlan()
+    out.add(f"{OUT}/{unit_name(model)}", render_template("systemd/unit.service.j2", **context),
+            purpose=f"the sandboxed systemd unit of MI; `install.sh` installs it as /etc/systemd/system/{unit_name(model)}")
+    out.add(f"{OUT}/{model.name}.sysusers.conf", render_template("systemd/sysusers.conf.j2", **context),
+            purpose=f"creates the service's system user `{model.systemd.user}` (sysusers.d)")
+    out.add(f"{OUT}/{model.name}.tmpfiles.conf", render_template("systemd/tmpfiles.conf.j2", **context),
+            purpose="creates the install and configuration folders with their owners and modes, at every boot (tmpfiles.d)")
+    out.add(f"{OUT}/install.sh", render_template("systemd/install-mi.sh.j2", **context), MODE_SCRIPT,
+            purpose="installs MI (from its zip, once), the CARs, deployment.toml, the stores and the unit on the VM (run as root)")
+    if own_copies:
+        out.add(f"{OUT}/java.options", jvm.vm_options(model),
+                purpose="the VM's JVM options (its paths differ from the image's `jvm/java.options`): edit the VM's JVM flags here")
+        out.add(f"{OUT}/deployment.toml", mi_config.deployment_toml(model, mi_layout),
+                purpose="the VM's deployment.toml (its store paths differ from the image's `config/deployment.toml`): fill and encrypt [secrets] here too")
+        out.add(f"{OUT}/launch.sh", mi_config.launcher(model, mi_layout), MODE_SCRIPT,
+                purpose="the VM's MI launcher (MI_HOME differs from the image's `mi/launch.sh`)")
+    out.warnings.extend(policy.warnings)
+    return out

@@ -43,6 +43,10 @@ VARIANTS: dict[str, tuple[str, list[str]]] = {
         "name=ledger", "jdk=17", "secrets=[dbPassword, apiToken]",
         "ingress=[{name: lb, cidr: 192.168.10.0/24}]", "egress=[{name: db, cidr: 10.20.0.0/16, except: [10.20.128.0/17], port: 5432}]",
     ]),
+    "mi-every-target-admin": ("mi-kubernetes-restricted", [
+        "name=ledger", "targets=[docker, kubernetes, systemd]", "mi.admin_user=opsadmin", "secrets=[crmToken]",
+        "mi.admin_from={cidr: 10.40.0.0/24}", "image.digest=sha256:" + "ab" * 32, "image.base_digest=sha256:" + "cd" * 32,
+    ]),
     "k8s-shared-namespace-cidr-except": ("kubernetes-restricted", [
         "name=shipping", "kubernetes.namespace=shared", "kubernetes.create_namespace=false",
         "egress=[{name: partner, cidr: 10.0.0.0/8, except: [10.244.0.0/16, 10.96.0.0/12], port: 443}]",

@@ -44,6 +44,10 @@ FULL: dict[str, Any] = {
                    "resources": {"cpu": "500m", "memory": "1Gi", "ephemeral_storage": "256Mi"}},
     "systemd": {"user": "demo", "install_dir": "/opt/demo", "java": "/usr/bin/java", "memory_max": "1Gi"},
     "jvm": {"max_ram_percentage": 60.0, "extra_flags": ["-XX:+AlwaysPreTouch"]},
+    # Read only with runtime: mi (tests/test_mi_runtime.py renders it); valid values so each key can be made hostile.
+    "mi": {"version": "4.4.0", "key_alias": "hardgen", "admin_user": "opsadmin",
+           "admin_from": {"namespace": "ops", "labels": {"app": "icp"}, "cidr": "10.40.0.0/24"},
+           "ldap": {"url": "ldaps://ldap.example.com:636", "bind_dn": "cn=mi-reader,dc=example,dc=com", "user_search_base": "ou=users,dc=example,dc=com"}},
 }
 
 

