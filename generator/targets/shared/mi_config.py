@@ -19,6 +19,7 @@ from that script, in hardgen's argfile (`jvm/java.options`), without the JMX lin
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from generator.model.integration import mi_offset, mi_ports, mi_secret_aliases
@@ -40,6 +41,11 @@ LOG_FILES = 5
 LOG_PATTERN = "[%d] %5p {%c} [%t] - %encode{%m}{CRLF}%encode{%ex}{CRLF}%n"
 LAUNCHER = "mi/launch.sh"
 KEYSTORE_SCRIPT = "mi/keystore.sh"
+#: Fills [secrets] from the environment and encrypts them with MI's cipher tool (docs/mi.md, "Secure Vault").
+ENCRYPT_SCRIPT = "mi/encrypt-secrets.sh"
+#: What the cipher tool writes beside the encrypted deployment.toml: the Secure Vault settings MI reads from
+#: MI_HOME/conf/security/ (no secret in it: the keystore path, type and alias).
+SECRET_CONF = "config/secret-conf.properties"
 #: Where the operator puts the stores `mi/keystore.sh` makes (git-ignored, never in the image's build context).
 KEYSTORE_SOURCE = "config/keystore.p12"
 TRUSTSTORE_SOURCE = "config/truststore.p12"
@@ -204,6 +210,19 @@ def keystore_script(model: ResolvedIntegration) -> bytes:
                            keystore=KEYSTORE_SOURCE, truststore=TRUSTSTORE_SOURCE)
 
 
+def secret_variable(alias: str) -> str:
+    """The environment variable a [secrets] value comes from (the scripts compute the same name in awk)."""
+    return "MI_SECRET_" + re.sub(r"[^A-Z0-9_]", "_", alias.upper())
+
+
+def encrypt_script(model: ResolvedIntegration, layout: MiLayout) -> bytes:
+    aliases = [(alias, secret_variable(alias)) for alias in mi_secret_aliases(model)]
+    return render_template("mi/encrypt-secrets.sh.j2", name=model.name, version=model.mi.version, aliases=aliases,
+                           toml=DEPLOYMENT_TOML, keystore=KEYSTORE_SOURCE, runtime_keystore=layout.keystore,
+                           key_alias=model.mi.key_alias, unfilled_marker=UNFILLED_MARKER,
+                           password_var=secret_variable("keystore_password"))
+
+
 def layout_for(model: ResolvedIntegration) -> MiLayout:
     return container_layout(model) if has_container(model.targets) else vm_layout(model)
 
@@ -220,6 +239,8 @@ def plan(model: ResolvedIntegration) -> TargetPlan:
             purpose="starts MI's JVM with `jvm/java.options` (MI's own start script would start the JMX agent)")
     out.add(KEYSTORE_SCRIPT, keystore_script(model), MODE_SCRIPT,
             purpose="creates the PKCS12 keystore and truststore with keytool (passwords from the environment, never arguments)")
+    out.add(ENCRYPT_SCRIPT, encrypt_script(model, layout), MODE_SCRIPT,
+            purpose="fills [secrets] from the environment and encrypts them with MI's cipher tool in a private folder (no plaintext left)")
     ignored = "\n".join(f"/{p}" for p in (KEYSTORE_SOURCE, TRUSTSTORE_SOURCE, PASSWORD_SOURCE))
     out.add(".gitignore", f"# The stores and the vault password never belong in version control.\n{ignored}\n".encode(),
             purpose="keeps the PKCS12 stores and the Secure Vault password out of git")
