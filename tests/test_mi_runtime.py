@@ -633,10 +633,3 @@ def test_the_wizard_asks_the_mi_questions_only_for_runtime_mi():
     assert {q.path for q in mi} >= {"mi.version", "mi.key_alias", "mi.admin_user"}
     assert all(questions.holds(q.when, {"name": "demo", "runtime": "mi"}) for q in mi)
     assert not any(questions.holds(q.when, {"name": "demo", "runtime": "ballerina"}) for q in mi)
-
-
-def test_hardgen_new_refuses_runtime_mi_in_one_line_and_writes_nothing(tmp_path):
-    pytest.importorskip("cookiecutter")
-    r = run("new", "repo", "--set", "runtime=mi", "--set", "name=orders", "--no-input", cwd=tmp_path)
-    assert r.returncode == 2 and r.stderr.startswith("hardgen new: runtime: 'mi' has no project skeleton yet") and r.stderr.count("\n") == 1
-    assert not (tmp_path / "repo").exists()
