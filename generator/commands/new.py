@@ -215,15 +215,14 @@ def context(rendered) -> dict[str, Any]:
 
 def mi_context(rendered) -> dict[str, Any]:
     """cookiecutter's context for `templates/new/mi/`."""
-    from generator.model.integration import mi_secret_aliases
-    from generator.targets.shared.mi_config import secret_variable
+    from generator.model.integration import mi_secret_aliases, mi_secret_variable
 
     m = rendered.resolved
     return {
         "name": m.name, "artifact": m.artifact.rstrip("/"), "mi_version": m.mi.version, "version": MI_PROJECT_VERSION,
         "java": m.jdk, "health_path": m.service.health_path, "targets": list(m.targets), "image": f"{m.image.name}:{m.image.tag}",
         "kustomize": DEPLOY if "kustomization.yaml" in rendered.desired else f"{DEPLOY}/kubernetes",
-        "secret_variables": [secret_variable(alias) for alias in mi_secret_aliases(m)],
+        "secret_variables": [mi_secret_variable(alias) for alias in mi_secret_aliases(m)],
     }
 
 
@@ -363,6 +362,7 @@ def ci_workflow(rendered) -> dict:
         review.append({"name": "What kubectl apply -k sends", "run": f".venv/bin/kubectl kustomize {root} > kustomized.yaml"})
         review.append({"name": "checkov (Kubernetes)", "run": ".venv/bin/checkov --quiet --compact --framework kubernetes -f kustomized.yaml"})
         review.append({"name": "kubernetes-validate", "run": ".venv/bin/kubernetes-validate --strict kustomized.yaml"})
+    build: dict[str, Any]
     if m.runtime == "mi":
         # GitHub's ubuntu-24.04 image has Maven and the JDKs (JAVA_HOME_<n>_X64); the build copies the CAR into `artifact`.
         build = {"runs-on": "ubuntu-24.04",

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from generator.model.integration import Peer, keystore, mi_secret_aliases, secret_names
+from generator.model.integration import Peer, keystore, mi_secret_aliases, mi_secret_variable, secret_names
 from generator.model.resolved import ResolvedIntegration
 from generator.render.templates import render_template
 from generator.targets.plan import MODE_SCRIPT, TargetPlan
@@ -211,7 +211,7 @@ def plan_mi(model: ResolvedIntegration) -> TargetPlan:
               conf_dist=mi_layout.conf_dist, keystore_file=f"{layout.conf_dir}/keystore.p12",
               truststore_file=f"{layout.conf_dir}/truststore.p12", password_file=mi_layout.password_file,
               runtime_keystore=mi_layout.keystore,
-              secret_vars=[mi_config.secret_variable(a) for a in mi_secret_aliases(model)])
+              secret_vars=[mi_secret_variable(a) for a in mi_secret_aliases(model)])
     context = dict(
         name=model.name, unit=unit_name(model), user=model.systemd.user, group=model.systemd.user, layout=layout,
         java=model.systemd.java, jdk=model.jdk, port=model.service.port, metrics_port=None, privileged_ports=ports,

@@ -19,10 +19,10 @@ from that script, in hardgen's argfile (`jvm/java.options`), without the JMX lin
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from generator.model.integration import mi_offset, mi_ports, mi_secret_aliases
+from generator.model.integration import mi_secret_variable as secret_variable
 from generator.model.resolved import ResolvedIntegration
 from generator.records import record
 from generator.render.templates import render_template
@@ -208,11 +208,6 @@ def launcher(model: ResolvedIntegration, layout: MiLayout) -> bytes:
 def keystore_script(model: ResolvedIntegration) -> bytes:
     return render_template("mi/keystore.sh.j2", name=model.name, alias=model.mi.key_alias,
                            keystore=KEYSTORE_SOURCE, truststore=TRUSTSTORE_SOURCE)
-
-
-def secret_variable(alias: str) -> str:
-    """The environment variable a [secrets] value comes from (the scripts compute the same name in awk)."""
-    return "MI_SECRET_" + re.sub(r"[^A-Z0-9_]", "_", alias.upper())
 
 
 def encrypt_script(model: ResolvedIntegration, layout: MiLayout) -> bytes:
