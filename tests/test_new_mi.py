@@ -167,3 +167,14 @@ def test_the_mi_ci_review_steps_pass_on_the_new_repository_run_with_the_real_too
         assert done.returncode == 0, f"{step['name']}: {command}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
         ran.append(step["name"])
     assert len(ran) == 6, ran
+
+
+def test_the_wizards_summary_names_the_mi_project_not_a_ballerina_package():
+    from generator.commands import new
+    from generator.inputs.load import load_inputs
+    from generator.render.pipeline import render_model, validate
+
+    rendered = render_model(validate(load_inputs([], [], ["runtime=mi", "name=orders", "targets=[docker]"])))
+    text = new.summary(rendered, Path("orders"), [])
+    assert "WSO2 Micro Integrator 4.4.0 project orders" in text and "pom.xml, src/main/wso2mi/artifacts/apis/HealthAPI.xml" in text
+    assert "Ballerina" not in text
