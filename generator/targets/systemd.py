@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from generator.model.integration import Peer, keystore, secret_names
+from generator.model.integration import Peer, keystore, mi_secret_aliases, mi_secret_variable, secret_names
 from generator.model.resolved import ResolvedIntegration
 from generator.render.templates import render_template
 from generator.targets.plan import MODE_SCRIPT, TargetPlan
@@ -209,7 +209,9 @@ def plan_mi(model: ResolvedIntegration) -> TargetPlan:
     own_copies = has_container(model.targets)
     mi = dict(version=model.mi.version, home=mi_layout.home, launcher=mi_layout.launcher, conf=conf, tmp=tmp, logs=logs,
               conf_dist=mi_layout.conf_dist, keystore_file=f"{layout.conf_dir}/keystore.p12",
-              truststore_file=f"{layout.conf_dir}/truststore.p12", password_file=mi_layout.password_file)
+              truststore_file=f"{layout.conf_dir}/truststore.p12", password_file=mi_layout.password_file,
+              runtime_keystore=mi_layout.keystore,
+              secret_vars=[mi_secret_variable(a) for a in mi_secret_aliases(model)])
     context = dict(
         name=model.name, unit=unit_name(model), user=model.systemd.user, group=model.systemd.user, layout=layout,
         java=model.systemd.java, jdk=model.jdk, port=model.service.port, metrics_port=None, privileged_ports=ports,
@@ -219,7 +221,7 @@ def plan_mi(model: ResolvedIntegration) -> TargetPlan:
         toml_source="deployment.toml" if own_copies else "../config/deployment.toml",
         options_source="java.options" if own_copies else "../jvm/java.options",
         launcher_source="launch.sh" if own_copies else "../mi/launch.sh",
-        log4j2_source="../config/log4j2.properties",
+        log4j2_source="../config/log4j2.properties", encrypt_source=mi_config.ENCRYPT_SCRIPT,
     )
     assert runtime.jvm_options == f"{layout.app_dir}/jvm/java.options"
     out = TargetPlan()
