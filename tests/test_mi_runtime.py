@@ -20,6 +20,7 @@ import pytest
 from tests.support import kube, pss
 from tests.support import nca as ncasim
 from tests.support.hardgen import generate, run, set_args
+from tests.support.nspawn import JDK_UNDER_TEST, run_install_sh_with
 from tests.support.reviewers import checkov_failures, detect_secrets_findings, hadolint_findings
 from tests.support.toolbox import java_home, require_java, require_javac
 
@@ -557,7 +558,8 @@ def _install_inputs(tmp_path: Path, out: Path, *, filled: bool) -> tuple[Path, d
 
 @pytest.mark.jvm
 def test_mi_install_sh_refuses_unfilled_secrets_before_changing_anything(tmp_path):
-    out = _vm(tmp_path, f"systemd.java={require_java(21)}")
+    out = _vm(tmp_path, f"systemd.java={JDK_UNDER_TEST}")
+    run_install_sh_with(out / "systemd" / "install.sh", require_java(21))
     cars, env = _install_inputs(tmp_path, out, filled=False)
     proc = subprocess.run(["sh", str(out / "systemd" / "install.sh"), str(cars)], env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and "[secrets] are still placeholders (hardgen_unfilled): set MI_SECRET_" in proc.stderr
@@ -566,7 +568,8 @@ def test_mi_install_sh_refuses_unfilled_secrets_before_changing_anything(tmp_pat
 
 @pytest.mark.jvm
 def test_mi_install_sh_needs_the_distribution_once_then_passes_every_check(tmp_path):
-    out = _vm(tmp_path, f"systemd.java={require_java(21)}")
+    out = _vm(tmp_path, f"systemd.java={JDK_UNDER_TEST}")
+    run_install_sh_with(out / "systemd" / "install.sh", require_java(21))
     cars, env = _install_inputs(tmp_path, out, filled=True)
     script = str(out / "systemd" / "install.sh")
     no_zip = subprocess.run(["sh", script, str(cars)], env=env, capture_output=True, text=True, timeout=60)

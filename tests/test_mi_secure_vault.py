@@ -32,6 +32,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.hardgen import generate
+from tests.support.nspawn import JDK_UNDER_TEST, run_install_sh_with
 from tests.support.toolbox import java_home, require_java
 
 STAND_IN = r'''
@@ -204,7 +205,8 @@ def _install_env(tmp_path: Path, out: Path) -> tuple[Path, dict]:
 @pytest.mark.jvm
 def test_mi_install_sh_refuses_placeholders_without_their_values_before_changing_anything(tmp_path):
     out = tmp_path / "out"
-    generate(out, "name=demo", "targets=[systemd]", f"systemd.java={require_java(21)}", preset="mi-docker")
+    generate(out, "name=demo", "targets=[systemd]", f"systemd.java={JDK_UNDER_TEST}", preset="mi-docker")
+    run_install_sh_with(out / "systemd" / "install.sh", require_java(21))
     cars, env = _install_env(tmp_path, out)
     proc = subprocess.run(["sh", str(out / "systemd" / "install.sh"), str(cars)], env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and "set MI_SECRET_KEYSTORE_PASSWORD MI_SECRET_TRUSTSTORE_PASSWORD for MI's cipher tool" in proc.stderr
@@ -222,7 +224,7 @@ def test_mi_install_sh_encrypts_a_private_copy_with_the_installed_mi_and_install
     installed deployment.toml is the cipher tool's output, the one beside install.sh keeps its placeholders,
     and a failing tool stops the install before deployment.toml is installed."""
     out = tmp_path / "out"
-    generate(out, "name=demo", "targets=[systemd]", f"systemd.java={require_java(21)}", preset="mi-docker")
+    generate(out, "name=demo", "targets=[systemd]", f"systemd.java={JDK_UNDER_TEST}", preset="mi-docker")  # JAVA is set below
     script = (out / "systemd" / "install.sh").read_text()
     start = script.index("# ---- Secure Vault:")
     end = script.index('install -m 0644 -o root -g root "$SECRET_CONF"')

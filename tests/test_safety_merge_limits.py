@@ -2,8 +2,8 @@
 
 The user's file and `.hardgen/base/` are input: a pull request can put anything there, and CI then runs
 `hardgen regenerate`. Each engine is linear (or nearly) in the size of the files, asserted as a ratio: four
-times the keys may take at most eight times as long, halfway (geometrically) between linear (4x) and quadratic (16x),
-so a busy machine's noise does not fail it (best of five, each under a hard time limit, so the old quadratic code
+times the keys may take at most ten times as long: linear is 4x and quadratic 16x, and a busy machine's noise
+(garbage collection, caches, other processes) must not fail it (best of five, each under a hard time limit, so the old quadratic code
 fails fast instead of hanging the suite); YAML anchors, aliases and non-core tags are refused
 before any tree is built, never expanded; a side over 1 MiB is not merged at all.
 """
@@ -56,7 +56,7 @@ def best_of_five(run, prepare, limit: float) -> float:
 def assert_linear(run, prepare_for, n: int, limit: float = 30.0) -> None:
     small = best_of_five(run, lambda: prepare_for(n), limit)
     large = best_of_five(run, lambda: prepare_for(4 * n), limit)
-    assert large <= 8 * max(small, 0.002), f"{n} -> {4 * n}: {small:.3f}s -> {large:.3f}s, more than linear"
+    assert large <= 10 * max(small, 0.002), f"{n} -> {4 * n}: {small:.3f}s -> {large:.3f}s, more than linear"
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import pytest
 
 from generator.shipped import preset_dir
 from tests.support.hardgen import generate, set_args
-from tests.support.nspawn import fake_root_install
+from tests.support.nspawn import JDK_UNDER_TEST, fake_root_install, run_install_sh_with
 
 MAX_EXPOSURE = 1.2
 PRESETS = sorted(p.stem for p in preset_dir().glob("*.yaml"))
@@ -218,9 +218,6 @@ def test_bad_systemd_answers_stop_with_one_line_each(hardgen, tmp_path, sets, me
     assert not (tmp_path / "out").exists()
 
 
-JDK_UNDER_TEST = "/opt/jdk-under-test/bin/java"
-
-
 @pytest.mark.jvm
 @pytest.mark.parametrize(("jdk", "java", "accepted"), [
     (21, 17, False), (25, 21, False), (25, 17, False), (17, 17, True), (21, 21, True), (21, 25, True), (17, 25, True),
@@ -230,11 +227,8 @@ def test_install_sh_refuses_a_java_older_than_the_jdk_before_installing_anything
     from tests.support.toolbox import require_java
 
     binary = require_java(java)
-    # systemd.java refuses a JDK under /tmp (replaceable by others), where a checkout's .tools may be: the answer names
-    # a root-owned place, and the script under test runs the real JVM from the checkout instead
     folder, _ = systemd_output(tmp_path / "out", "vm-systemd", f"jdk={jdk}", f"systemd.java={JDK_UNDER_TEST}", "service.tls=false")
-    script = folder / "install.sh"
-    script.write_text(script.read_text().replace(f"JAVA='{JDK_UNDER_TEST}'", f"JAVA='{binary}'"))
+    run_install_sh_with(folder / "install.sh", binary)
     jar = tmp_path / "app.jar"
     jar.write_bytes(b"jar")
     proc = subprocess.run(["sh", str(folder / "install.sh"), str(jar)], env=fake_root_install(tmp_path), capture_output=True, text=True, timeout=60)

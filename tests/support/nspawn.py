@@ -194,6 +194,18 @@ def _power_off(nspawn: subprocess.Popen) -> None:
             nspawn.wait(timeout=20)
 
 
+#: The `systemd.java` tests generate with: `systemd.java` refuses a JDK under /tmp (others could replace it), which is
+#: where a checkout's .tools may be, so the script under test is pointed at the checkout's JVM afterwards.
+JDK_UNDER_TEST = "/opt/jdk-under-test/bin/java"
+
+
+def run_install_sh_with(script: Path, java: str | Path) -> None:
+    """Point a generated install.sh, made with `systemd.java=JDK_UNDER_TEST`, at the real JVM `java`."""
+    text = script.read_text()
+    assert f"JAVA='{JDK_UNDER_TEST}'\n" in text, "generate with systemd.java=JDK_UNDER_TEST"
+    script.write_text(text.replace(f"JAVA='{JDK_UNDER_TEST}'\n", f"JAVA='{java}'\n"))
+
+
 def fake_root_install(tmp_path: Path) -> dict[str, str]:
     """Without a container: an environment in which an install script believes it runs as root and every tool
     that would change the host fails loudly (`CHANGED <tool>` on stderr, exit 99). A script's checks can then be
