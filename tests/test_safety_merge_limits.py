@@ -83,24 +83,11 @@ def _yaml_trees(base: str, ours: str, theirs: str):
     return _load(base), _load(ours), _load(theirs)
 
 
-class _NoDump:
-    def dump_all(self, docs, out) -> None:
-        pass
-
-
 def _merge_trees(b, o, t) -> None:
     """The YAML engine's merge of trees parsed beforehand, without writing the result: the merge itself, timed."""
     from generator.regenerate.merge import yaml as engine
-    from generator.render import yaml_dump
 
-    trees = iter((b, o, t))
-    real_load, real_yaml = engine._load, yaml_dump.round_trip_yaml
-    engine._load = lambda text: next(trees)
-    yaml_dump.round_trip_yaml = _NoDump
-    try:
-        engine.merge("", "", "")
-    finally:
-        engine._load, yaml_dump.round_trip_yaml = real_load, real_yaml
+    engine.merge_trees(b, o, t)
 
 
 def test_new_keys_are_placed_in_linear_time(manifest):

@@ -154,8 +154,13 @@ def _clusters(hunks: list[Hunk]) -> list[list[Hunk]]:
     return groups
 
 
-def merge_sequences(base: Sequence, ours: Sequence, theirs: Sequence, markers: str | None = None) -> SequenceMerge:
-    """`markers`: the name of the new side; lines only (each item a line of text), builds `marked` as well."""
+def merge_sequences(base: Sequence, ours: Sequence, theirs: Sequence, markers: str | None = None, *,
+                    keep_both: bool = False) -> SequenceMerge:
+    """`markers`: the name of the new side; lines only (each item a line of text), builds `marked` as well.
+
+    `keep_both`: where both sides only inserted items at the same place (both appended a rule to a list), the
+    merge keeps the user's items, then the new side's that the user does not have: a list's items are
+    independent, unlike a file's lines, where two lines written at one place are often two versions of one."""
     hunks = _hunks(base, ours, "ours") + _hunks(base, theirs, "theirs")
     marked: list | None = [] if markers is not None else None
     merged: list = []
@@ -171,6 +176,10 @@ def merge_sequences(base: Sequence, ours: Sequence, theirs: Sequence, markers: s
         ours_part = _apply(base, start, end, mine)
         theirs_part = _apply(base, start, end, new)
         clash = bool(mine and new and ours_part != theirs_part)
+        if clash and keep_both and all(h.start == h.end for h in group):
+            mine_too = set(ours_part)
+            ours_part = ours_part + tuple(x for x in theirs_part if x not in mine_too)
+            clash, new = False, []
         if clash:
             clashes.append(Clash(start, end, ours_part, theirs_part, start + shift))
         merged.extend(theirs_part if new else ours_part)

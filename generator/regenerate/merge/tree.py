@@ -273,7 +273,7 @@ class TreeMerge:
         key = lambda x: json.dumps(self._canon(x), sort_keys=True, default=str)  # noqa: E731
         okeys = [key(x) for x in ours]
         tkeys = [key(x) for x in theirs]
-        result = merge_sequences([key(x) for x in base], okeys, tkeys)
+        result = merge_sequences([key(x) for x in base], okeys, tkeys, keep_both=True)
         for c in result.clashes:
             self.conflict(keypath.item(path, c.ours_at), _Listed(c.ours), _Listed(c.theirs))
         if result.merged == okeys:
