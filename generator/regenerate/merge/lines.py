@@ -155,12 +155,13 @@ def _clusters(hunks: list[Hunk]) -> list[list[Hunk]]:
 
 
 def merge_sequences(base: Sequence, ours: Sequence, theirs: Sequence, markers: str | None = None, *,
-                    keep_both: bool = False) -> SequenceMerge:
+                    keep_both: bool = False, theirs_first: bool = False) -> SequenceMerge:
     """`markers`: the name of the new side; lines only (each item a line of text), builds `marked` as well.
 
     `keep_both`: where both sides only inserted items at the same place (both appended a rule to a list), the
-    merge keeps the user's items, then the new side's that the user does not have: a list's items are
-    independent, unlike a file's lines, where two lines written at one place are often two versions of one."""
+    merge keeps the user's items, then the new side's that the user does not have (`theirs_first`: those first):
+    a list's items are independent, unlike a file's lines, where two lines written at one place are often two
+    versions of one."""
     hunks = _hunks(base, ours, "ours") + _hunks(base, theirs, "theirs")
     marked: list | None = [] if markers is not None else None
     merged: list = []
@@ -178,7 +179,8 @@ def merge_sequences(base: Sequence, ours: Sequence, theirs: Sequence, markers: s
         clash = bool(mine and new and ours_part != theirs_part)
         if clash and keep_both and all(h.start == h.end for h in group):
             mine_too = set(ours_part)
-            ours_part = ours_part + tuple(x for x in theirs_part if x not in mine_too)
+            extra = tuple(x for x in theirs_part if x not in mine_too)
+            ours_part = extra + ours_part if theirs_first else ours_part + extra
             clash, new = False, []
         if clash:
             clashes.append(Clash(start, end, ours_part, theirs_part, start + shift))

@@ -10,7 +10,9 @@ decided (strings typed in some YAML compared with their quoting, see
 `yaml.same_data`), else the next is tried:
 
 1. the sides' line diff3, when it has no clash: every line comes from the user's
-   file or the new render as it was written there;
+   file or the new render as it was written there; where both sides only added
+   lines at one place (a key appended to the same table), both runs are kept, the
+   user's first or else the new render's;
 2. the tree's text with the user's lines put back: a line diff3 of (the user's file
    dumped as the tree merge dumps it, the user's file, the tree's text) carries the
    user's formatting over to every line the merge did not change;
@@ -36,11 +38,12 @@ def spliced(base: str, ours: str, theirs: str, decided: str, *, clean: bool, dum
     """`decided`: the tree merge's text; `clean`: it has no conflict (a proposal never takes a line-diff3 shortcut:
     its conflicting keys take the new render, which a clash-free line merge would not have seen)."""
     if clean:
-        direct = merge_sequences(_lines(base), _lines(ours), _lines(theirs))
-        if not direct.clashes:
-            text = "".join(direct.merged)
-            if _reads_as(text, decided, same_data):
-                return text
+        for keep_both, theirs_first in ((False, False), (True, False), (True, True)):
+            direct = merge_sequences(_lines(base), _lines(ours), _lines(theirs), keep_both=keep_both, theirs_first=theirs_first)
+            if not direct.clashes:
+                text = "".join(direct.merged)
+                if _reads_as(text, decided, same_data):
+                    return text
     mine = dumped_ours()
     if mine == ours:
         return decided  # the dumper writes the user's file as it is: the tree's text keeps every byte already
