@@ -13,9 +13,10 @@ import functools
 import re
 import tempfile
 import tomllib
+from collections import Counter
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
@@ -26,6 +27,8 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 FILES = ("kubernetes/deployment.yaml", "kubernetes/service.yaml", "kustomization.yaml", "config/Config.toml")
 YAML_KEY = re.compile(r"(\s*)([A-Za-z][\w./-]*): ([^|>'\"#\s][^#]*)\n")
 TOML_KEY = re.compile(r"()([A-Za-z]\w*) = (.+)\n")
+#: What makes a document the object it is (a renamed object is another test's).
+IDENTITY = re.compile(r"kind:|  name:|  namespace:")
 #: Values a user quotes because some YAML reads them as another type.
 TYPED = ('"on"', '"yes"', '"true"', "'0777'", '"12:30"', '"off"')
 
@@ -77,7 +80,7 @@ def _edited(path: str, text: str, edits: list, marker: bool, crlf: bool) -> tupl
 def _upgraded(path: str, text: str, avoid: set[int], picks: list[int]) -> str:
     """The new render: other keys' values changed (never a line the user touched, nor one next to it)."""
     lines = text.splitlines(keepends=True)
-    keys = [i for i in _keys(path, lines) if not avoid & {i - 1, i, i + 1}]
+    keys = [i for i in _keys(path, lines) if not avoid & {i - 1, i, i + 1} and not IDENTITY.match(lines[i])]
     for n, at in enumerate(picks):
         if not keys:
             break
@@ -87,6 +90,15 @@ def _upgraded(path: str, text: str, avoid: set[int], picks: list[int]) -> str:
         indent, key, _ = match.groups()
         lines[i] = f"{indent}{key} = \"upgraded-{n}\"\n" if path.endswith(".toml") else f"{indent}{key}: upgraded-{n}\n"
     return "".join(lines)
+
+
+def _missing(base: str, ours: str, theirs: str, result: str, spared: set[str] = frozenset()) -> list[str]:
+    """Lines of the user's (byte for byte) missing from `result`, counted: a line may go only as often as the
+    upgrade removed it from the base (line endings aside); lines in `spared` may go."""
+    b, o, t = (Counter(x.rstrip("\r\n") for x in s.splitlines(keepends=True)) for s in (base, ours, theirs))
+    r = Counter(result.splitlines(keepends=True))
+    return [line for line, n in Counter(ours.splitlines(keepends=True)).items()
+            if line not in spared and r[line] < n + min(0, t[line.rstrip("\r\n")] - b[line.rstrip("\r\n")])]
 
 
 def _parses(path: str, text: str) -> None:
@@ -116,9 +128,35 @@ def test_an_upgrade_of_other_keys_keeps_every_line_of_the_users_byte_for_byte(pa
     assert merged.conflicts == []
     result = merged.content.decode()
     changed = {line for line in theirs.splitlines() if line not in base.splitlines()}
-    gone = {line for line in base.splitlines() if line not in theirs.splitlines()}
-    kept = [line for line in ours.splitlines(keepends=True) if line.rstrip("\r\n") not in gone]
     result_lines = result.splitlines(keepends=True)
-    assert [line for line in kept if line not in result_lines] == []
+    assert _missing(base, ours, theirs, result) == []
     eol = "\r\n" if crlf else "\n"
     assert [line for line in changed if line + eol not in result_lines] == []  # the upgrade landed, in the user's line endings
+
+
+@SETTINGS
+@given(st.sampled_from(FILES), _user, st.booleans(), st.booleans(), st.lists(st.integers(0, 10_000), min_size=1, max_size=3),
+       st.integers(0, 10_000))
+def test_a_proposal_changes_only_the_conflicting_line_of_the_users(path, edits, marker, crlf, picks, clash):
+    """The upgrade also changes a key the user requoted or commented: the proposal takes the new value there, and
+    every other line of the user's is in it byte for byte."""
+    base = rendered()[path]
+    ours, touched = _edited(path, base, edits, marker, crlf)
+    theirs = _upgraded(path, base, touched, picks)
+    lines = theirs.splitlines(keepends=True)
+    candidates = [i for i in sorted(touched) if not IDENTITY.match(lines[i])]
+    assume(candidates)
+    i = candidates[clash % len(candidates)]
+    match = (TOML_KEY if path.endswith(".toml") else YAML_KEY).fullmatch(lines[i])
+    assert match is not None
+    indent, key, _ = match.groups()
+    lines[i] = f'{indent}{key} = "clash"\n' if path.endswith(".toml") else f"{indent}{key}: clash\n"
+    theirs = "".join(lines)
+    merged = three_way(path, base.encode(), ours.encode(), theirs.encode())
+    proposal = merged.content.decode().splitlines(keepends=True)
+    eol = "\r\n" if crlf else "\n"
+    mine = ours.splitlines(keepends=True)
+    # The user's line of that key (requoted or commented) is the one line that may go; the rest stays as typed.
+    at_key = {x for x in mine if x.startswith(f"{indent}{key} =" if path.endswith(".toml") else f"{indent}{key}:")}
+    assert _missing(base, ours, theirs, merged.content.decode(), at_key) == []
+    assert any(x.startswith(lines[i].rstrip("\n")) and x.endswith(eol) for x in proposal)  # the new value, maybe with the user's comment

@@ -253,3 +253,11 @@ def test_a_written_value_that_yaml_11_types_is_quoted():
     ours = base.replace(b"level: info", b"level: debug")
     merged = three_way("cm.yaml", base, ours, theirs)
     assert merged.conflicts == [] and b"mode: 'on'\n" in merged.content and b"level: debug\n" in merged.content
+
+
+def test_a_service_the_upgrade_renames_keeps_the_users_edits_and_is_not_doubled():
+    base, theirs = dump_yaml(service(9443)), dump_yaml(service(9443, "demo-https"))
+    ours = base.replace(b"      port: 9443\n", b"      port: 9443\n      appProtocol: https  # for the mesh\n")
+    merged = three_way("service.yaml", base, ours, theirs)
+    assert merged.conflicts == []
+    assert merged.content == ours.replace(b"  name: demo\n", b"  name: demo-https\n", 1)

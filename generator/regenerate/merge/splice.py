@@ -15,7 +15,8 @@ decided (strings typed in some YAML compared with their quoting, see
    user's first or else the new render's;
 2. the tree's text with the user's lines put back: a line diff3 of (the user's file
    dumped as the tree merge dumps it, the user's file, the tree's text) carries the
-   user's formatting over to every line the merge did not change;
+   user's formatting over to every line the merge did not change, and keeps the
+   comments, blank lines and `---` the user wrote next to a line it did change;
 3. the tree's text as dumped.
 
 Each is linear, or nearly, in the files' size (the diffs are bounded as every
@@ -47,9 +48,28 @@ def spliced(base: str, ours: str, theirs: str, decided: str, *, clean: bool, dum
     mine = dumped_ours()
     if mine == ours:
         return decided  # the dumper writes the user's file as it is: the tree's text keeps every byte already
-    carried = merge_sequences(_lines(mine), _lines(ours), _lines(decided))
+    carried = merge_sequences(_lines(mine), _lines(ours), _lines(decided), resolve=_inert_kept)
     text = "".join(carried.merged)  # a line both the format and the merge changed takes the merge's
     return text if _reads_as(text, decided, same_data) else decided
+
+
+def _inert(line: str) -> bool:
+    """A line that holds no data: blank, a comment, a YAML document marker."""
+    bare = line.strip()
+    return not bare or bare.startswith("#") or bare == "---"
+
+
+def _inert_kept(ours: tuple, theirs: tuple) -> tuple:
+    """A run the user reformatted and the merge changed: the merge's lines, with the user's comments, blank lines and
+    `---` that open or close the run around them (a comment typed above a value the upgrade changes stays)."""
+    head = 0
+    while head < len(ours) and _inert(ours[head]):
+        head += 1
+    tail = len(ours)
+    while tail > head and _inert(ours[tail - 1]):
+        tail -= 1
+    there = set(theirs)
+    return (*(x for x in ours[:head] if x not in there), *theirs, *(x for x in ours[tail:] if x not in there))
 
 
 def _reads_as(text: str, decided: str, same_data: Callable[[str, str], bool]) -> bool:

@@ -15,6 +15,7 @@ says why, and never falls back to reading the file another way).
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Mapping
 from typing import Any
@@ -67,13 +68,14 @@ def _labelled(doc: Any) -> tuple | None:
     return (str(doc.get("kind", "")), *(str(labels.get(k, "")) for k in IDENTITY_LABELS))
 
 
-def _renamed(b: Mapping[tuple, Any], o: Mapping[tuple, Any], t: Mapping[tuple, Any]) -> dict[tuple, tuple]:
-    """The user's documents that are a base document renamed or moved to another namespace: {their key: its key}.
+def _renamed(b: Mapping[tuple, Any], side: Mapping[tuple, Any], other: Mapping[tuple, Any]) -> dict[tuple, tuple]:
+    """The documents of one side that are a base document renamed or moved to another namespace: {their key: its key}.
 
-    A user's document with a name neither the base nor the new render has is that base document when the two are
-    the only ones with their kind and identity labels (on each side) and the user has no document of the base's name
-    left: then the upgrade reaches it, and it is never proposed a second time under its old name. Anything less
-    certain (two NetworkPolicies with the same labels, a copy next to the original) is not matched.
+    A document with a name neither the base nor the other side has is that base document when the two are the
+    only ones with their kind and identity labels (in the base, and on that side) and that side has no document of
+    the base's name left: then the other side's changes reach it, and it is never proposed a second time under its
+    old name. Anything less certain (two NetworkPolicies with the same labels, a copy next to the original) is not
+    matched.
     """
     def unique(docs: Mapping[tuple, Any]) -> dict[tuple, tuple]:
         seen: dict[tuple, list[tuple]] = {}
@@ -83,11 +85,11 @@ def _renamed(b: Mapping[tuple, Any], o: Mapping[tuple, Any], t: Mapping[tuple, A
                 seen.setdefault(ident, []).append(key)
         return {ident: keys[0] for ident, keys in seen.items() if len(keys) == 1}
 
-    in_base, in_ours = unique(b), unique(o)
+    in_base = unique(b)
     out: dict[tuple, tuple] = {}
-    for ident, key in in_ours.items():
+    for ident, key in unique(side).items():
         old = in_base.get(ident)
-        if old is not None and key not in b and key not in t and old not in o:
+        if old is not None and key not in b and key not in other and old not in side:
             out[key] = old
     return out
 
@@ -141,9 +143,11 @@ def merge(base: str, ours: str, theirs: str):
 
 def merge_trees(b: dict[tuple, Any], o: dict[tuple, Any], t: dict[tuple, Any]) -> tuple[list, list]:
     """The merged documents (the user's trees, edited in place) and the conflicts."""
-    renamed = _renamed(b, o, t)
-    if renamed:
-        o = {renamed.get(key, key): doc for key, doc in o.items()}
+    mine, new = _renamed(b, o, t), _renamed(b, t, o)  # renamed by the user, by the upgrade
+    if mine:
+        o = {mine.get(key, key): doc for key, doc in o.items()}
+    if new:
+        t = {new.get(key, key): doc for key, doc in t.items()}
     tree = TreeMerge(plain=plain_data, reorder=_reorder, rebuild=_rebuild)
     docs: dict[tuple, Any] = {}
     for key, doc in o.items():
@@ -181,10 +185,16 @@ def _dump(docs: list) -> str:
 def same_data(text: str, other: str) -> bool:
     """Do two YAML texts hold the same documents, to a YAML 1.1 reader too? A string some YAML reads as another type
     (`on`, `yes`, `0777`) compares by whether it is quoted: `"on"` and `on` are different values to Kubernetes."""
+    check_plain_yaml(text)
+    return _documents(text) == _documents(other)
+
+
+@functools.lru_cache(maxsize=4)
+def _documents(text: str) -> list:
+    """A text's documents as comparable data; cached, since one merge compares each candidate with the same text."""
     from generator.render.yaml_dump import round_trip_yaml
 
-    check_plain_yaml(text)
-    return [_strict(d) for d in round_trip_yaml().load_all(text)] == [_strict(d) for d in round_trip_yaml().load_all(other)]
+    return [_strict(d) for d in round_trip_yaml().load_all(text)]
 
 
 def _strict(x: Any) -> Any:
