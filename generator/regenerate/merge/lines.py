@@ -156,13 +156,13 @@ def _clusters(hunks: list[Hunk]) -> list[list[Hunk]]:
 
 def merge_sequences(base: Sequence, ours: Sequence, theirs: Sequence, markers: str | None = None, *,
                     keep_both: bool = False, theirs_first: bool = False,
-                    resolve: Callable[[tuple, tuple], tuple] | None = None) -> SequenceMerge:
+                    resolve: Callable[[tuple, tuple, tuple], tuple] | None = None) -> SequenceMerge:
     """`markers`: the name of the new side; lines only (each item a line of text), builds `marked` as well.
 
     `keep_both`: where both sides only inserted items at the same place (both appended a rule to a list), the
     merge keeps the user's items, then the new side's that the user does not have (`theirs_first`: those first):
     a list's items are independent, unlike a file's lines, where two lines written at one place are often two
-    versions of one. `resolve(ours, theirs)`: what `merged` holds for a clash (default: the new side's part)."""
+    versions of one. `resolve(base, ours, theirs)`: what `merged` holds for a clash (default: the new side's part)."""
     hunks = _hunks(base, ours, "ours") + _hunks(base, theirs, "theirs")
     marked: list | None = [] if markers is not None else None
     merged: list = []
@@ -185,7 +185,7 @@ def merge_sequences(base: Sequence, ours: Sequence, theirs: Sequence, markers: s
             clash, new = False, []
         if clash:
             clashes.append(Clash(start, end, ours_part, theirs_part, start + shift))
-        merged.extend((resolve(ours_part, theirs_part) if clash and resolve else theirs_part) if new else ours_part)
+        merged.extend((resolve(tuple(base[start:end]), ours_part, theirs_part) if clash and resolve else theirs_part) if new else ours_part)
         if marked is not None and markers is not None:
             marked.extend(base[cursor:start])
             marked.extend(_marked(ours_part, base[start:end], theirs_part, markers) if clash else theirs_part if new else ours_part)

@@ -59,9 +59,12 @@ def _inert(line: str) -> bool:
     return not bare or bare.startswith("#") or bare == "---"
 
 
-def _inert_kept(ours: tuple, theirs: tuple) -> tuple:
-    """A run the user reformatted and the merge changed: the merge's lines, with the user's comments, blank lines and
-    `---` that open or close the run around them (a comment typed above a value the upgrade changes stays)."""
+def _inert_kept(base: tuple, ours: tuple, theirs: tuple) -> tuple:
+    """A run the user reformatted and the merge changed: line by line when no side added or removed a line (two
+    values requoted, one of them changed by the merge), else the merge's lines with the user's comments, blank
+    lines and `---` that open or close the run around them (a comment typed above a value the upgrade changes)."""
+    if len(base) == len(ours) == len(theirs):
+        return tuple(o if t == b else t for b, o, t in zip(base, ours, theirs, strict=True))
     head = 0
     while head < len(ours) and _inert(ours[head]):
         head += 1
