@@ -88,7 +88,7 @@ def E(path: str, name: str, apply: Callable[[str], str], *touches: str) -> Edit:
 
 
 D, S, NP, K = "kubernetes/deployment.yaml", "kubernetes/service.yaml", "kubernetes/networkpolicy.yaml", "kustomization.yaml"
-C, J, DF, U, I = "config/Config.toml", "jvm/java.options", "Dockerfile", f"systemd/{NAME}.service", "systemd/install.sh"
+C, J, DF, U, SH = "config/Config.toml", "jvm/java.options", "Dockerfile", f"systemd/{NAME}.service", "systemd/install.sh"
 ENV = "              value: /run/hardgen/credentials/secrets.toml:/app/conf/Config.toml\n"
 
 EDITS = [
@@ -153,7 +153,7 @@ EDITS = [
     E(U, "After= a database", after("After=network-online.target\n", "After=postgresql.service\n")),
     E(U, "comment", before("[Service]\n", "# reviewed by ops\n")),
     E(U, "CPUQuota", after("TasksMax=1024\n", "CPUQuota=200%\n")),
-    E(I, "a last step", append('echo "done: check the journal with journalctl -u orders"\n')),
+    E(SH, "a last step", append('echo "done: check the journal with journalctl -u orders"\n')),
 ]
 # The unit's Environment= line ends with the Config.toml path: add a line after it.
 EDITS[[e.name for e in EDITS].index("environment")] = E(U, "environment", lambda t: t.replace(
@@ -175,7 +175,7 @@ def _new_release(path: str, text: str) -> str:
         J: [("-XX:+ExitOnOutOfMemoryError\n", "-XX:+ExitOnOutOfMemoryError\n-XX:+PerfDisableSharedMem\n")],
         DF: [("--start-period=60s", "--start-period=90s")],
         U: [("RestartSec=5s\n", "RestartSec=10s\n")],
-        I: [("set -eu\n", "set -eu\n# hardgen 0.2: umask first.\numask 077\n")],
+        SH: [("set -eu\n", "set -eu\n# hardgen 0.2: umask first.\numask 077\n")],
     }
     for old, new in changes.get(path, ()):
         if old in text:

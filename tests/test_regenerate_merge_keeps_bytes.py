@@ -95,7 +95,7 @@ def _upgraded(path: str, text: str, avoid: set[int], picks: list[int]) -> str:
 def _missing(base: str, ours: str, theirs: str, result: str, spared: set[str] = frozenset()) -> list[str]:
     """Lines of the user's (byte for byte) missing from `result`, counted: a line may go only as often as the
     upgrade removed it from the base (line endings aside); lines in `spared` may go."""
-    b, o, t = (Counter(x.rstrip("\r\n") for x in s.splitlines(keepends=True)) for s in (base, ours, theirs))
+    b, t = (Counter(x.rstrip("\r\n") for x in s.splitlines(keepends=True)) for s in (base, theirs))
     r = Counter(result.splitlines(keepends=True))
     return [line for line, n in Counter(ours.splitlines(keepends=True)).items()
             if line not in spared and r[line] < n + min(0, t[line.rstrip("\r\n")] - b[line.rstrip("\r\n")])]

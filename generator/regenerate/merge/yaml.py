@@ -62,8 +62,8 @@ IDENTITY_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.
 def _labelled(doc: Any) -> tuple | None:
     """An object's kind and identity labels (None without them): what stays when the user renames it or moves it."""
     meta = doc.get("metadata") if is_map(doc) else None
-    labels = meta.get("labels") if is_map(meta) else None
-    if not is_map(labels) or not any(k in labels for k in IDENTITY_LABELS):
+    labels = meta.get("labels") if isinstance(meta, Mapping) else None
+    if not isinstance(labels, Mapping) or not any(k in labels for k in IDENTITY_LABELS):
         return None
     return (str(doc.get("kind", "")), *(str(labels.get(k, "")) for k in IDENTITY_LABELS))
 
