@@ -182,6 +182,22 @@ def test_a_ninety_thousand_key_file_merges_within_a_hard_limit(manifest):
     assert merged.content.count(b": 1\n") >= len(keys) and b"app.kubernetes.io/version: 0.1.0" in merged.content
 
 
+def test_a_proposal_spliced_from_the_users_lines_is_written_in_linear_time(manifest):
+    """Thousands of values the user requoted and commented, and a conflict: the proposal is spliced from the user's
+    lines (merge/splice.py: line diffs and re-reading the candidates), each step linear."""
+    def prepare(n: int):
+        base = manifest.replace(LABELS, LABELS.replace("spec:\n", "") + _labels(n) + "spec:\n", 1)
+        ours = base.replace("replicas: 2", "replicas: 5").replace(_labels(n), "".join(f'    k{i}: "v{i}"  # checked\n' for i in range(n)))
+        theirs = base.replace("replicas: 2", "replicas: 3")
+        return "kubernetes/deployment.yaml", base.encode(), ours.encode(), theirs.encode()
+
+    def run(path, base, ours, theirs):
+        merged = three_way(path, base, ours, theirs)
+        assert len(merged.conflicts) == 1 and merged.content == ours.replace(b"replicas: 5", b"replicas: 3")
+
+    assert_linear(run, prepare, 500)
+
+
 def test_a_file_over_the_cap_is_a_conflict_not_a_merge(manifest):
     huge = (manifest + "# padding\n" * (MAX_MERGE_BYTES // 10 + 1)).encode()
     with time_limit(5):
