@@ -60,19 +60,20 @@ def _inert(line: str) -> bool:
 
 
 def _inert_kept(base: tuple, ours: tuple, theirs: tuple) -> tuple:
-    """A run the user reformatted and the merge changed: line by line when no side added or removed a line (two
-    values requoted, one of them changed by the merge), else the merge's lines with the user's comments, blank
-    lines and `---` that open or close the run around them (a comment typed above a value the upgrade changes)."""
-    if len(base) == len(ours) == len(theirs):
-        return tuple(o if t == b else t for b, o, t in zip(base, ours, theirs, strict=True))
+    """A run the user reformatted and the merge changed: the user's comments, blank lines and `---` that open or close
+    the run (a comment typed above a value the upgrade changes), around the merge's lines, taken line by line where
+    the rest of the run has as many lines on every side (two values requoted, one of them changed by the merge)."""
     head = 0
     while head < len(ours) and _inert(ours[head]):
         head += 1
     tail = len(ours)
     while tail > head and _inert(ours[tail - 1]):
         tail -= 1
-    there = set(theirs)
-    return (*(x for x in ours[:head] if x not in there), *theirs, *(x for x in ours[tail:] if x not in there))
+    core = ours[head:tail]
+    middle = tuple(o if t == b else t for b, o, t in zip(base, core, theirs, strict=True)) \
+        if len(base) == len(core) == len(theirs) else theirs
+    there = set(middle)
+    return (*(x for x in ours[:head] if x not in there), *middle, *(x for x in ours[tail:] if x not in there))
 
 
 def _reads_as(text: str, decided: str, same_data: Callable[[str, str], bool]) -> bool:
