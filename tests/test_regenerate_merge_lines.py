@@ -115,3 +115,11 @@ def test_edits_to_distinct_lines_of_distinct_lines_both_land(base, data):
     expected = list(base)
     expected[i], expected[j] = "mine", "new"
     assert result.clashes == [] and result.merged == expected
+
+
+def test_a_file_the_user_saved_with_windows_line_endings_merges_and_keeps_them():
+    """hardgen writes LF; a user's editor may save CRLF throughout: the merge is the one of the LF text, in CRLF."""
+    base = b"FROM a:1\nUSER 10001\nEXPOSE 9443\n"
+    ours = b"FROM a:1\r\nUSER 10001\r\nENV TZ=UTC\r\nEXPOSE 9443\r\n"
+    merged = three_way("Dockerfile", base, ours, base.replace(b"a:1", b"a:2"))
+    assert merged.conflicts == [] and merged.content == b"FROM a:2\r\nUSER 10001\r\nENV TZ=UTC\r\nEXPOSE 9443\r\n"

@@ -52,3 +52,13 @@ def test_key_the_user_deleted_stays_deleted_when_the_upgrade_left_it_alone():
     theirs = BASE.replace(b"port = 9443", b"port = 9444")
     merged = three_way("config/Config.toml", BASE, ours, theirs)
     assert merged.conflicts == [] and b"level" not in merged.content and b"port = 9444" in merged.content
+
+
+def test_a_proposal_keeps_the_users_crlf_literal_strings_and_comments():
+    """A conflict's proposal changes the conflicting value only: the user's line endings, quoting and comments stay."""
+    base = b'[ballerina.log]\nlevel = "INFO"\n\n[integrations.orders]\nport = 9443\nname = "orders"\n'
+    ours = b"[ballerina.log]\r\nlevel = 'DEBUG'  # while we debug\r\n\r\n[integrations.orders]\r\nport = 9443\r\nname = 'orders'\r\n"
+    theirs = base.replace(b'"INFO"', b'"WARN"').replace(b"9443", b"8443")
+    merged = three_way("config/Config.toml", base, ours, theirs)
+    assert [c.where for c in merged.conflicts] == ["ballerina.log.level"]
+    assert merged.content == ours.replace(b"'DEBUG'  # while we debug", b'"WARN"  # while we debug').replace(b"9443", b"8443")

@@ -173,3 +173,91 @@ def test_user_edits_under_one_key_and_upgrade_edits_under_another_both_land(base
 def test_an_untouched_file_takes_the_new_render_and_an_unchanged_render_keeps_the_users(base, other):
     assert three_way("t.yaml", dump_yaml(base), dump_yaml(base), dump_yaml(other)).content == dump_yaml(other)
     assert three_way("t.yaml", dump_yaml(base), dump_yaml(other), dump_yaml(base)).content == dump_yaml(other)
+
+
+# --- identity, appends and the user's bytes (issue #18) -------------------------------------------------------------
+
+LABELS = {"app.kubernetes.io/name": "demo", "app.kubernetes.io/instance": "demo", "app.kubernetes.io/component": "integration"}
+
+
+def service(port: int, name: str = "demo") -> dict:
+    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": "demo", "labels": dict(LABELS)},
+            "spec": {"selector": {"app.kubernetes.io/name": "demo"}, "ports": [{"name": "https", "port": port}]}}
+
+
+def test_a_renamed_service_receives_the_upgrade_and_is_never_proposed_twice():
+    base, theirs = dump_yaml(service(9443)), dump_yaml(service(8443))
+    ours = base.replace(b"  name: demo\n", b"  name: demo-api\n", 1)
+    merged = three_way("service.yaml", base, ours, theirs)
+    assert merged.conflicts == []
+    assert merged.content == ours.replace(b"port: 9443", b"port: 8443")
+
+
+def test_a_service_moved_to_another_namespace_receives_the_upgrade():
+    base, theirs = dump_yaml(NAMESPACE, service(9443)), dump_yaml(NAMESPACE, service(8443))
+    ours = base.replace(b"  namespace: demo\n", b"  namespace: edge\n", 1)
+    merged = three_way("all.yaml", base, ours, theirs)
+    assert merged.conflicts == [] and merged.content == ours.replace(b"port: 9443", b"port: 8443")
+
+
+def test_a_copy_next_to_the_original_is_not_taken_for_a_rename():
+    """Two objects with the same identity labels: which one is the generated one is not certain, so none is matched."""
+    base, theirs = dump_yaml(service(9443)), dump_yaml(service(8443))
+    ours = base + b"---\n" + base.replace(b"  name: demo\n", b"  name: demo-copy\n", 1)
+    merged = three_way("service.yaml", base, ours, theirs)
+    assert merged.conflicts == []
+    assert merged.content.count(b"port: 8443") == 1 and merged.content.count(b"port: 9443") == 1  # the copy is the user's own
+
+
+def policy(*rules: dict) -> dict:
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "demo-egress", "labels": dict(LABELS)},
+            "spec": {"podSelector": {}, "policyTypes": ["Egress"], "egress": list(rules)}}
+
+
+DNS = {"to": [{"namespaceSelector": {}}], "ports": [{"protocol": "UDP", "port": 53}]}
+MINE = {"to": [{"ipBlock": {"cidr": "10.20.0.0/16"}}], "ports": [{"protocol": "TCP", "port": 5432}]}
+NEW = {"to": [{"podSelector": {"matchLabels": {"app": "billing"}}}], "ports": [{"protocol": "TCP", "port": 8080}]}
+
+
+def test_both_sides_appending_a_rule_keep_both_rules():
+    base = dump_yaml(policy(DNS))
+    merged = three_way("np.yaml", base, dump_yaml(policy(DNS, MINE)), dump_yaml(policy(DNS, NEW)))
+    from ruamel.yaml import YAML
+
+    assert merged.conflicts == []
+    assert YAML(typ="safe").load(merged.content)["spec"]["egress"] == [DNS, MINE, NEW]
+
+
+def test_both_sides_appending_the_same_rule_keep_it_once():
+    base = dump_yaml(policy(DNS))
+    merged = three_way("np.yaml", base, dump_yaml(policy(DNS, NEW)), dump_yaml(policy(DNS, NEW)))
+    assert merged.conflicts == [] and merged.content.count(b"billing") == 1
+
+
+def test_a_proposal_keeps_the_users_quoting_document_marker_and_comments():
+    """A conflict's proposal is written from the tree, yet every line the merge did not change is the user's."""
+    base = render("1.0.0")
+    ours = ("---\n" + base.decode().replace("demo:1.0.0", "demo:1.0.1-hotfix").replace(
+        "              value: /app/conf/Config.toml\n",
+        '              value: /app/conf/Config.toml\n            - name: FEATURE\n              value: "on"  # typed\n'
+        '            - name: STRICT\n              value: "true"\n')).encode()
+    merged = three_way("d.yaml", base, ours, render("1.1.0"))
+    assert [c.where for c in merged.conflicts] == ["Deployment/demo: spec.template.spec.containers[name=demo].image"]
+    assert merged.content == ours.replace(b"demo:1.0.1-hotfix", b"demo:1.1.0")
+
+
+def test_a_written_value_that_yaml_11_types_is_quoted():
+    """The upgrade's new value `on` is a string in the render: it is written quoted, never as a YAML 1.1 boolean."""
+    base = dump_yaml({"kind": "ConfigMap", "metadata": {"name": "x"}, "data": {"mode": "off", "level": "info"}})
+    theirs = dump_yaml({"kind": "ConfigMap", "metadata": {"name": "x"}, "data": {"mode": "on", "level": "info"}})
+    ours = base.replace(b"level: info", b"level: debug")
+    merged = three_way("cm.yaml", base, ours, theirs)
+    assert merged.conflicts == [] and b"mode: 'on'\n" in merged.content and b"level: debug\n" in merged.content
+
+
+def test_a_service_the_upgrade_renames_keeps_the_users_edits_and_is_not_doubled():
+    base, theirs = dump_yaml(service(9443)), dump_yaml(service(9443, "demo-https"))
+    ours = base.replace(b"      port: 9443\n", b"      port: 9443\n      appProtocol: https  # for the mesh\n")
+    merged = three_way("service.yaml", base, ours, theirs)
+    assert merged.conflicts == []
+    assert merged.content == ours.replace(b"  name: demo\n", b"  name: demo-https\n", 1)

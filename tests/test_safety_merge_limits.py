@@ -84,24 +84,11 @@ def _yaml_trees(base: str, ours: str, theirs: str):
     return _load(base), _load(ours), _load(theirs)
 
 
-class _NoDump:
-    def dump_all(self, docs, out) -> None:
-        pass
-
-
 def _merge_trees(b, o, t) -> None:
     """The YAML engine's merge of trees parsed beforehand, without writing the result: the merge itself, timed."""
     from generator.regenerate.merge import yaml as engine
-    from generator.render import yaml_dump
 
-    trees = iter((b, o, t))
-    real_load, real_yaml = engine._load, yaml_dump.round_trip_yaml
-    engine._load = lambda text: next(trees)
-    yaml_dump.round_trip_yaml = _NoDump
-    try:
-        engine.merge("", "", "")
-    finally:
-        engine._load, yaml_dump.round_trip_yaml = real_load, real_yaml
+    engine.merge_trees(b, o, t)
 
 
 def test_new_keys_are_placed_in_linear_time(manifest):
@@ -194,6 +181,22 @@ def test_a_ninety_thousand_key_file_merges_within_a_hard_limit(manifest):
         merged = three_way("kubernetes/deployment.yaml", base.encode(), ours.encode(), manifest.encode())
     assert merged.engine == "yaml" and merged.conflicts == []
     assert merged.content.count(b": 1\n") >= len(keys) and b"app.kubernetes.io/version: 0.1.0" in merged.content
+
+
+def test_a_proposal_spliced_from_the_users_lines_is_written_in_linear_time(manifest):
+    """Thousands of values the user requoted and commented, and a conflict: the proposal is spliced from the user's
+    lines (merge/splice.py: line diffs and re-reading the candidates), each step linear."""
+    def prepare(n: int):
+        base = manifest.replace(LABELS, LABELS.replace("spec:\n", "") + _labels(n) + "spec:\n", 1)
+        ours = base.replace("replicas: 2", "replicas: 5").replace(_labels(n), "".join(f'    k{i}: "v{i}"  # checked\n' for i in range(n)))
+        theirs = base.replace("replicas: 2", "replicas: 3")
+        return "kubernetes/deployment.yaml", base.encode(), ours.encode(), theirs.encode()
+
+    def run(path, base, ours, theirs):
+        merged = three_way(path, base, ours, theirs)
+        assert len(merged.conflicts) == 1 and merged.content == ours.replace(b"replicas: 5", b"replicas: 3")
+
+    assert_linear(run, prepare, 500)
 
 
 def test_a_file_over_the_cap_is_a_conflict_not_a_merge(manifest):

@@ -38,7 +38,25 @@ def engine_for(path: str) -> str:
 
 def three_way(path: str, base: bytes, ours: bytes, theirs: bytes, markers: str | None = None) -> Merged:
     """`markers`: the name of the new side in git-style conflict markers, for a file merged by lines (`Merged.marked`);
-    markers would break a YAML or TOML file, so those never get them."""
+    markers would break a YAML or TOML file, so those never get them.
+
+    A user's file with Windows line endings throughout (hardgen writes LF) is merged as if it had LF ones, and the
+    result gets CRLF back: otherwise every line would differ from the base, and the whole file would conflict.
+    """
+    if _crlf(ours) and not _crlf(base) and not _crlf(theirs) and b"\r" not in base + theirs:
+        lf = _merge(path, base, ours.replace(b"\r\n", b"\n"), theirs, markers)
+        lf.content = lf.content.replace(b"\n", b"\r\n")
+        lf.marked = lf.marked.replace(b"\n", b"\r\n") if lf.marked is not None else None
+        return lf
+    return _merge(path, base, ours, theirs, markers)
+
+
+def _crlf(text: bytes) -> bool:
+    """Every line break is CRLF (and there is one)."""
+    return b"\r\n" in text and text.count(b"\n") == text.count(b"\r\n")
+
+
+def _merge(path: str, base: bytes, ours: bytes, theirs: bytes, markers: str | None) -> Merged:
     if ours == theirs or base == theirs:
         return Merged(ours)
     if base == ours:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 #: A bound on difflib's work, about a second of Python: (pairs of equal items) x (the shorter side's length).
@@ -154,8 +154,15 @@ def _clusters(hunks: list[Hunk]) -> list[list[Hunk]]:
     return groups
 
 
-def merge_sequences(base: Sequence, ours: Sequence, theirs: Sequence, markers: str | None = None) -> SequenceMerge:
-    """`markers`: the name of the new side; lines only (each item a line of text), builds `marked` as well."""
+def merge_sequences(base: Sequence, ours: Sequence, theirs: Sequence, markers: str | None = None, *,
+                    keep_both: bool = False, theirs_first: bool = False,
+                    resolve: Callable[[tuple, tuple, tuple], tuple] | None = None) -> SequenceMerge:
+    """`markers`: the name of the new side; lines only (each item a line of text), builds `marked` as well.
+
+    `keep_both`: where both sides only inserted items at the same place (both appended a rule to a list), the
+    merge keeps the user's items, then the new side's that the user does not have (`theirs_first`: those first):
+    a list's items are independent, unlike a file's lines, where two lines written at one place are often two
+    versions of one. `resolve(base, ours, theirs)`: what `merged` holds for a clash (default: the new side's part)."""
     hunks = _hunks(base, ours, "ours") + _hunks(base, theirs, "theirs")
     marked: list | None = [] if markers is not None else None
     merged: list = []
@@ -171,9 +178,14 @@ def merge_sequences(base: Sequence, ours: Sequence, theirs: Sequence, markers: s
         ours_part = _apply(base, start, end, mine)
         theirs_part = _apply(base, start, end, new)
         clash = bool(mine and new and ours_part != theirs_part)
+        if clash and keep_both and all(h.start == h.end for h in group):
+            mine_too = set(ours_part)
+            extra = tuple(x for x in theirs_part if x not in mine_too)
+            ours_part = extra + ours_part if theirs_first else ours_part + extra
+            clash, new = False, []
         if clash:
             clashes.append(Clash(start, end, ours_part, theirs_part, start + shift))
-        merged.extend(theirs_part if new else ours_part)
+        merged.extend((resolve(tuple(base[start:end]), ours_part, theirs_part) if clash and resolve else theirs_part) if new else ours_part)
         if marked is not None and markers is not None:
             marked.extend(base[cursor:start])
             marked.extend(_marked(ours_part, base[start:end], theirs_part, markers) if clash else theirs_part if new else ours_part)

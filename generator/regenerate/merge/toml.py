@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from generator.regenerate.merge.splice import spliced
 from generator.regenerate.merge.tree import TreeMerge, plain_data
 
 #: tomlkit re-indexes a whole array on every item it adds, so rebuilding a long one by structure is quadratic;
@@ -67,4 +68,20 @@ def merge(base: str, ours: str, theirs: str):
     b, o, t = tomlkit.parse(base), tomlkit.parse(ours), tomlkit.parse(theirs)
     tree = TreeMerge(plain=_plain, scalar=_scalar, rebuild=_rebuild, restring=_restring)
     tree.merge_map(b, o, t, "")
-    return tomlkit.dumps(o), tree.conflicts
+    return spliced(base, ours, theirs, tomlkit.dumps(o), clean=not tree.conflicts, dumped_ours=lambda: tomlkit.dumps(tomlkit.parse(ours)),
+                   same_data=same_data), tree.conflicts
+
+
+def same_data(text: str, other: str) -> bool:
+    """Do two TOML texts hold the same values, of the same types (`1` and `1.0` differ)?"""
+    import tomllib
+
+    return _strict(tomllib.loads(text)) == _strict(tomllib.loads(other))
+
+
+def _strict(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _strict(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_strict(v) for v in x]
+    return (type(x).__name__, x)

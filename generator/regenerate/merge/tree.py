@@ -270,10 +270,19 @@ class TreeMerge:
         if _named(base) and _named(ours) and _named(theirs):
             self._merge_named(base, ours, theirs, path)
             return
+        if len(base) == len(ours) == len(theirs):
+            # The same items, edited in place (a rule's port by one side and its peer by the other): merged item by
+            # item, so that edits of different keys of one item both land, a conflict names the key, and the user's
+            # node, with its comments, is the one kept.
+            for i, (b, o, t) in enumerate(zip(base, list(ours), theirs, strict=True)):
+                new = self.merge(b, o, t, keypath.item(path, i))
+                if new is not o:
+                    ours[i] = new
+            return
         key = lambda x: json.dumps(self._canon(x), sort_keys=True, default=str)  # noqa: E731
         okeys = [key(x) for x in ours]
         tkeys = [key(x) for x in theirs]
-        result = merge_sequences([key(x) for x in base], okeys, tkeys)
+        result = merge_sequences([key(x) for x in base], okeys, tkeys, keep_both=True)
         for c in result.clashes:
             self.conflict(keypath.item(path, c.ours_at), _Listed(c.ours), _Listed(c.theirs))
         if result.merged == okeys:

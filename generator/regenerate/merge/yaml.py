@@ -15,10 +15,12 @@ says why, and never falls back to reading the file another way).
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Mapping
 from typing import Any
 
+from generator.regenerate.merge.splice import spliced
 from generator.regenerate.merge.tree import MISSING, TreeMerge, is_map, placed, plain_data
 
 #: Tags a file hardgen merges may spell out: YAML's core schema. Anything else (`!!python/object`, `!Ref`) is refused.
@@ -51,6 +53,45 @@ def _identity(doc: Any, index: int) -> tuple:
         meta = doc.get("metadata") if is_map(doc.get("metadata")) else {}
         return (str(doc["kind"]), str(meta.get("name", "")), str(meta.get("namespace", "")))
     return ("#", str(index), "")
+
+
+#: The labels hardgen puts on every object it writes, which together say which object of an integration it is.
+IDENTITY_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component")
+
+
+def _labelled(doc: Any) -> tuple | None:
+    """An object's kind and identity labels (None without them): what stays when the user renames it or moves it."""
+    meta = doc.get("metadata") if is_map(doc) else None
+    labels = meta.get("labels") if isinstance(meta, Mapping) else None
+    if not isinstance(labels, Mapping) or not any(k in labels for k in IDENTITY_LABELS):
+        return None
+    return (str(doc.get("kind", "")), *(str(labels.get(k, "")) for k in IDENTITY_LABELS))
+
+
+def _renamed(b: Mapping[tuple, Any], side: Mapping[tuple, Any], other: Mapping[tuple, Any]) -> dict[tuple, tuple]:
+    """The documents of one side that are a base document renamed or moved to another namespace: {their key: its key}.
+
+    A document with a name neither the base nor the other side has is that base document when the two are the
+    only ones with their kind and identity labels (in the base, and on that side) and that side has no document of
+    the base's name left: then the other side's changes reach it, and it is never proposed a second time under its
+    old name. Anything less certain (two NetworkPolicies with the same labels, a copy next to the original) is not
+    matched.
+    """
+    def unique(docs: Mapping[tuple, Any]) -> dict[tuple, tuple]:
+        seen: dict[tuple, list[tuple]] = {}
+        for key, doc in docs.items():
+            ident = _labelled(doc)
+            if ident is not None:
+                seen.setdefault(ident, []).append(key)
+        return {ident: keys[0] for ident, keys in seen.items() if len(keys) == 1}
+
+    in_base = unique(b)
+    out: dict[tuple, tuple] = {}
+    for ident, key in unique(side).items():
+        old = in_base.get(ident)
+        if old is not None and key not in b and key not in other and old not in side:
+            out[key] = old
+    return out
 
 
 def _label(key: tuple) -> str:
@@ -94,9 +135,19 @@ def _rebuild(seq, items: list, origins: list[int | None] | None, added: list[int
 def merge(base: str, ours: str, theirs: str):
     """(merged text, conflicts); raises Refused when a side uses what hardgen never merges, ValueError (or a ruamel
     error) when a side is not YAML it can merge."""
-    from generator.render.yaml_dump import round_trip_yaml
+    docs, conflicts = merge_trees(_load(base), _load(ours), _load(theirs))
+    decided = _dump(docs)
+    return spliced(base, ours, theirs, decided, clean=not conflicts, dumped_ours=lambda: _dump(list(_load(ours).values())),
+                   same_data=same_data), conflicts
 
-    b, o, t = _load(base), _load(ours), _load(theirs)
+
+def merge_trees(b: dict[tuple, Any], o: dict[tuple, Any], t: dict[tuple, Any]) -> tuple[list, list]:
+    """The merged documents (the user's trees, edited in place) and the conflicts."""
+    mine, new = _renamed(b, o, t), _renamed(b, t, o)  # renamed by the user, by the upgrade
+    if mine:
+        o = {mine.get(key, key): doc for key, doc in o.items()}
+    if new:
+        t = {new.get(key, key): doc for key, doc in t.items()}
     tree = TreeMerge(plain=plain_data, reorder=_reorder, rebuild=_rebuild)
     docs: dict[tuple, Any] = {}
     for key, doc in o.items():
@@ -120,9 +171,47 @@ def merge(base: str, ours: str, theirs: str):
     if added:
         order = _documents_placed(list(docs), list(t), added)
         docs = {key: docs[key] if key in docs else added[key] for key in order}
+    return list(docs.values()), tree.conflicts
+
+
+def _dump(docs: list) -> str:
+    from generator.render.yaml_dump import round_trip_yaml
+
     out = io.StringIO()
-    round_trip_yaml().dump_all(list(docs.values()), out)
-    return out.getvalue(), tree.conflicts
+    round_trip_yaml().dump_all(docs, out)
+    return out.getvalue()
+
+
+def same_data(text: str, other: str) -> bool:
+    """Do two YAML texts hold the same documents, to a YAML 1.1 reader too? A string some YAML reads as another type
+    (`on`, `yes`, `0777`) compares by whether it is quoted: `"on"` and `on` are different values to Kubernetes."""
+    check_plain_yaml(text)
+    return _documents(text) == _documents(other)
+
+
+@functools.lru_cache(maxsize=4)
+def _documents(text: str) -> list:
+    """A text's documents as comparable data; cached, since one merge compares each candidate with the same text."""
+    from generator.render.yaml_dump import round_trip_yaml
+
+    return [_strict(d) for d in round_trip_yaml().load_all(text)]
+
+
+def _strict(x: Any) -> Any:
+    from ruamel.yaml.scalarstring import PlainScalarString
+
+    if is_map(x):
+        return {_strict(k): _strict(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_strict(v) for v in x]
+    if isinstance(x, PlainScalarString):  # plain text the round-trip loader keeps plain because YAML 1.1 types it
+        return ("typed", str(x))
+    if isinstance(x, str):
+        return str(x)
+    from ruamel.yaml.scalarbool import ScalarBoolean
+
+    kind = "bool" if isinstance(x, (bool, ScalarBoolean)) else next((t.__name__ for t in (int, float) if isinstance(x, t)), type(x).__name__)
+    return (kind, bool(x) if kind == "bool" else x)
 
 
 def _documents_placed(kept: list, order: list, added: Mapping) -> list:
