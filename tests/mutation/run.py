@@ -151,10 +151,51 @@ def run_module(work: Path, module: str, spec: dict, excluded_ops: list[str], lim
     subprocess.run([_tool("cosmic-ray"), "init", str(cfg), str(db)], cwd=work, check=True)
     subprocess.run([_tool("cr-filter-operators"), str(db), str(cfg)], cwd=work, check=True)
     subprocess.run([_tool("cr-filter-pragma"), str(db)], cwd=work, check=True)
+    _skip_not_code(db, (work / module).read_text(encoding="utf-8"))
     if limit is not None:
         _skip_beyond(db, limit)
     subprocess.run([_tool("cosmic-ray"), "exec", str(cfg), str(db)], cwd=work, check=True)
     return _results(work, db, module)
+
+
+def _not_code_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Where a mutant changes no behaviour by construction: annotations (never evaluated under
+    `from __future__ import annotations`) and the bare `*` that makes the parameters after it keyword-only
+    (cosmic-ray's parser takes it for a multiplication)."""
+    tree = ast.parse(source)
+    spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
+
+    def start(node: ast.AST) -> tuple[int, int]:
+        return node.lineno, node.col_offset  # type: ignore[attr-defined]
+
+    def end(node: ast.AST) -> tuple[int, int]:
+        return node.end_lineno or node.lineno, node.end_col_offset or 0  # type: ignore[attr-defined]
+
+    lazy = any(isinstance(n, ast.ImportFrom) and n.module == "__future__" and any(a.name == "annotations" for a in n.names)
+               for n in tree.body)
+    for node in ast.walk(tree):
+        if lazy and isinstance(node, ast.arg | ast.AnnAssign) and node.annotation is not None:
+            spans.append((start(node.annotation), end(node.annotation)))
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            if lazy and node.returns is not None:
+                spans.append((start(node.returns), end(node.returns)))
+            a = node.args
+            if a.kwonlyargs and a.vararg is None:
+                before = [end(x) for x in (*a.posonlyargs, *a.args, *a.defaults)] or [start(node)]
+                spans.append((max(before), start(a.kwonlyargs[0])))
+    return spans
+
+
+def _skip_not_code(db: Path, source: str) -> None:
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    spans = _not_code_spans(source)
+    with use_db(str(db), WorkDB.Mode.open) as wdb:
+        for item in wdb.pending_work_items:
+            at = tuple(item.mutations[0].start_pos)
+            if any(lo <= at < hi for lo, hi in spans):
+                wdb.set_result(item.job_id, WorkResult(output="annotation or keyword-only marker", worker_outcome=WorkerOutcome.SKIPPED))
 
 
 def _skip_beyond(db: Path, limit: int) -> None:
