@@ -24,6 +24,15 @@ def refused(*sets: str, preset: str = "docker") -> set[str]:
     return set()
 
 
+def messages(*sets: str, preset: str = "docker") -> dict[str, str]:
+    """key path -> message of each problem: for the few messages whose numbers or hints a user acts on."""
+    try:
+        validate(load_inputs([preset], [], ["name=orders", *sets]))
+    except UserError as e:
+        return {p.path: p.message for p in e.problems}
+    return {}
+
+
 def test_the_presets_pass_the_rules():
     for preset in ("docker", "kubernetes-restricted", "vm-systemd", "mi-docker", "mi-kubernetes-restricted"):
         assert refused(preset=preset) == set(), preset
@@ -37,6 +46,7 @@ def test_a_target_listed_twice():
 def test_metrics_on_the_service_port_only_when_metrics_are_on():
     assert refused("metrics.enabled=true", "metrics.port=9443") == {"metrics.port"}
     assert refused("metrics.enabled=true", "metrics.port=9444") == set()
+    assert refused("metrics.enabled=true", "metrics.port=9442") == set()
 
 
 @pytest.mark.parametrize("namespace", ["default", "kube-system", "kube-public", "kube-node-lease"])
@@ -104,6 +114,7 @@ def test_except_blocks_lie_inside_the_peers_cidr():
     assert refused(peer % "10.244.0.0/16, 10.0.0.0/8") == {"egress[0].except[1]"}
     assert refused(peer % "11.0.0.0/16") == {"egress[0].except[0]"}
     assert refused(peer % "fd00::/8") == {"egress[0].except[0]"}
+    assert refused("egress=[{name: db, cidr: 'fd00::/8', port: 1, except: [10.0.0.0/16]}]") == {"egress[0].except[0]"}
     assert refused("egress=[{name: db, labels: {app: db}, port: 1, except: [10.0.0.0/16]}]") == {"egress[0].except"}
 
 
@@ -111,8 +122,10 @@ def test_systemd_needs_a_user_when_the_name_is_not_one():
     assert refused("name=9orders", preset="vm-systemd") == {"systemd.user"}
     assert refused("name=9orders", "systemd.user=orders", preset="vm-systemd") == set()
     assert refused("name=9orders") == set()
-    # a name of 33+ characters gives the user its first 32
+    # a name of 33+ characters gives the user its first 32, and the message says why those are no user name
     assert refused("name=" + "a" * 32 + "-b", preset="vm-systemd") == set()
+    why = messages("name=" + "a" * 31 + "-b", preset="vm-systemd")
+    assert why.keys() == {"systemd.user"} and "is not a system user name" in why["systemd.user"]
 
 
 def test_a_secret_listed_twice():
@@ -162,6 +175,16 @@ def test_the_artifact_is_not_the_config_folder():
     assert refused("name=config-x", "docker.deploy_dir=.", "config.module=config") == set()
 
 
+def test_the_default_artifact_is_judged_too():
+    """No artifact given: the default (target/bin/<module>.jar, or carbonapps for mi) must not hold the config folder."""
+    why = messages("docker.deploy_dir=target/bin/orders.jar")
+    assert why.keys() == {"artifact"} and ".car" not in why["artifact"]
+    assert refused("docker.deploy_dir=target/bin/orders.jar", "config.module=billing") == set()
+    assert refused("docker.deploy_dir=target/bin/billing.jar", "config.module=billing") == {"artifact"}
+    why = messages("docker.deploy_dir=carbonapps", preset="mi-docker")
+    assert why.keys() == {"artifact"} and ".car files" in why["artifact"]
+
+
 def test_mi_runs_on_the_jdks_of_its_release():
     assert refused("jdk=17", "mi.version=4.2.0", preset="mi-docker") == set()
     assert refused("jdk=21", "mi.version=4.2.0", preset="mi-docker") == {"jdk"}
@@ -175,6 +198,8 @@ def test_mi_serves_https_on_a_port_its_offset_can_reach():
     assert refused("service.port=8242", preset=mi) == {"service.port"}
     assert refused("service.port=64624", preset=mi) == set()
     assert refused("service.port=64625", preset=mi) == {"service.port"}
+    why = messages("service.port=64625", preset=mi)["service.port"]
+    assert "8243-64624" in why and "service.port + 911" in why
     assert refused("service.port=8253", preset=mi) == {"service.port"}
     assert refused("service.port=8254", preset=mi) == set()
 
