@@ -137,7 +137,8 @@ def _tool(name: str) -> str:
     return found
 
 
-def run_module(work: Path, module: str, spec: dict, excluded_ops: list[str], limit: int | None) -> tuple[list[Mutant], dict[str, int], float]:
+def run_module(work: Path, module: str, spec: dict, excluded_ops: list[str], limit: int | None,
+               again: Path | None = None) -> tuple[list[Mutant], dict[str, int], float]:
     command = [*PYTEST, *spec["tests"]]
     started = time.monotonic()
     base = subprocess.run(command, cwd=work, capture_output=True, text=True)
@@ -154,6 +155,8 @@ def run_module(work: Path, module: str, spec: dict, excluded_ops: list[str], lim
     _skip_not_code(db, (work / module).read_text(encoding="utf-8"))
     if limit is not None:
         _skip_beyond(db, limit)
+    if again is not None:
+        _skip_all_but_survivors(db, again / "tree" / db.name)
     subprocess.run([_tool("cosmic-ray"), "exec", str(cfg), str(db)], cwd=work, check=True)
     return _results(work, db, module)
 
@@ -196,6 +199,24 @@ def _skip_not_code(db: Path, source: str) -> None:
             at = tuple(item.mutations[0].start_pos)
             if any(lo <= at < hi for lo, hi in spans):
                 wdb.set_result(item.job_id, WorkResult(output="annotation or keyword-only marker", worker_outcome=WorkerOutcome.SKIPPED))
+
+
+def _skip_all_but_survivors(db: Path, previous: Path) -> None:
+    """--again: only the mutants that survived a kept earlier run (matched by operator, occurrence and position,
+    so the module must be unchanged): the quick loop while writing the tests that kill them."""
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import TestOutcome, WorkerOutcome, WorkResult
+
+    if not previous.exists():
+        sys.exit(f"tests/mutation/run.py: --again: no earlier session {previous}")
+    with use_db(str(previous), WorkDB.Mode.open) as old:
+        survived = {(m.operator_name, m.occurrence, tuple(m.start_pos)) for item, r in old.completed_work_items
+                    if r.test_outcome == TestOutcome.SURVIVED for m in item.mutations[:1]}
+    with use_db(str(db), WorkDB.Mode.open) as wdb:
+        for item in wdb.pending_work_items:
+            m = item.mutations[0]
+            if (m.operator_name, m.occurrence, tuple(m.start_pos)) not in survived:
+                wdb.set_result(item.job_id, WorkResult(output="not a survivor of --again", worker_outcome=WorkerOutcome.SKIPPED))
 
 
 def _skip_beyond(db: Path, limit: int) -> None:
@@ -245,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python tests/mutation/run.py", description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help=f"modules to mutate (default: all of {MODULES.relative_to(ROOT)})")
     parser.add_argument("--limit", type=int, help="mutate only the first N mutants of each module (a quick look, not a result)")
+    parser.add_argument("--again", type=Path, help="re-test only the survivors of an earlier run kept with --keep (not a result to publish)")
     parser.add_argument("--keep", type=Path, help="keep the scratch copy and the cosmic-ray sessions in this folder")
     args = parser.parse_args(argv)
     chosen = args.modules or list(modules)
@@ -268,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for module in chosen:
             started = time.monotonic()
-            survivors, counts, _ = run_module(work, module, modules[module], excluded_ops, args.limit)
+            survivors, counts, _ = run_module(work, module, modules[module], excluded_ops, args.limit, args.again)
             minutes = (time.monotonic() - started) / 60
             open_ = [m for m in survivors if m.key not in explained]
             used.update(m.key for m in survivors if m.key in explained)
@@ -282,8 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---:|---:|---:|---:|---:|---:|")
     for module, c, expl, open_count, minutes in rows:
         print(f"| `{module}` | {c['mutants']} | {c['killed'] + c['incompetent']} | {c['survived']} | {expl} | {open_count} | {minutes:.1f} |")
-    if args.limit is not None:
-        print(f"\n(--limit {args.limit}: a partial run, not a result)")
+    if args.limit is not None or args.again is not None:
+        print("\n(--limit or --again: a partial run, not a result)")
     for m in unexplained:
         print(f"\nUNEXPLAINED {m.module}:{m.lineno} in {m.function} ({m.operator})\n  - {m.line}\n  + {m.mutant}")
     if unexplained:
@@ -291,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
         for m in unexplained:
             print(f"\n[[equivalent]]\nmodule = {_toml_str(m.module)}\nfunction = {_toml_str(m.function)}\n"
                   f"line = {_toml_str(m.line)}\nmutant = {_toml_str(m.mutant)}\nwhy = \"\"")
-    stale = [k for k in explained if k[0] in chosen and k not in used and args.limit is None]
+    stale = [k for k in explained if k[0] in chosen and k not in used and args.limit is None and args.again is None]
     for k in stale:
         print(f"\nnote: explained.toml entry no longer matches a survivor (killed or source changed): {k[0]} {k[1]}: {k[2]}")
     return 1 if unexplained else 0
