@@ -181,7 +181,7 @@ def test_the_default_artifact_is_judged_too():
     assert why.keys() == {"artifact"} and ".car" not in why["artifact"]
     assert refused("docker.deploy_dir=target/bin/orders.jar", "config.module=billing") == set()
     assert refused("docker.deploy_dir=target/bin/billing.jar", "config.module=billing") == {"artifact"}
-    why = messages("docker.deploy_dir=carbonapps", preset="mi-docker")
+    why = messages("artifact=null", "docker.deploy_dir=carbonapps", preset="mi-docker")
     assert why.keys() == {"artifact"} and ".car files" in why["artifact"]
 
 

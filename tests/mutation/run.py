@@ -107,8 +107,8 @@ def _enclosing(spans: list[tuple[int, int, str]], lineno: int) -> str:
 
 
 def _diff_lines(diff: str) -> tuple[str, str]:
-    before = [ln[1:].strip() for ln in diff.splitlines() if ln.startswith("-") and not ln.startswith("---")]
-    after = [ln[1:].strip() for ln in diff.splitlines() if ln.startswith("+") and not ln.startswith("+++")]
+    before = [ln[1:].strip() for ln in diff.splitlines() if ln.startswith("-") and not ln.startswith("---") and ln[1:].strip()]
+    after = [ln[1:].strip() for ln in diff.splitlines() if ln.startswith("+") and not ln.startswith("+++") and ln[1:].strip()]
     return " / ".join(before), " / ".join(after)
 
 
