@@ -1,0 +1,145 @@
+"""The journaled writer in process: every change lands with its planned bytes and mode, a failure at any file
+operation leaves the old folder, and a run killed at any operation is completed or undone by the next one.
+
+Why this file: tests/test_safety_writer_faults.py proves the same through the CLI, a run per operation, 50 seconds;
+mutation testing (tests/mutation/run.py, issue #17) needs a subset of seconds. Here `apply_changes` works on a small
+folder with a change of content and mode, a new file two folders deep, a removal that empties its folder, and
+`.hardgen/state.json`, so each step kind of the journal is taken.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from generator.errors import UserError
+from generator.output import writer as w
+
+OLD = {"a.txt": (b"old a\n", 0o644), "sub/b.txt": (b"old b\n", 0o600), "gone/c.txt": (b"c\n", 0o644),
+       ".hardgen/state.json": (b"{}", 0o644)}
+CHANGES = {"a.txt": (b"new a\n", 0o640), "fresh/deep/d.sh": (b"#!/bin/sh\n", 0o755), ".hardgen/state.json": (b'{"v": 2}', 0o644)}
+REMOVE = ["gone/c.txt"]
+PATCHED = ("replace", "rename", "link", "mkdir")
+
+
+class Killed(BaseException):
+    """The process dies here: nothing after it runs."""
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes | None, int]]:
+    out: dict[str, tuple[bytes | None, int]] = {}
+    for path in sorted(folder.rglob("*")):
+        st = os.lstat(path)
+        rel = str(path.relative_to(folder))
+        out[rel] = (path.read_bytes() if stat.S_ISREG(st.st_mode) else None, stat.S_IMODE(st.st_mode))
+    return out
+
+
+def old_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "out"
+    w.write_output(folder, OLD)
+    return folder
+
+
+def expected_new(tmp_path: Path) -> dict[str, tuple[bytes | None, int]]:
+    folder = tmp_path / "expected"
+    w.write_output(folder, {**{k: v for k, v in OLD.items() if k not in REMOVE}, **CHANGES})
+    return snapshot(folder)
+
+
+def count_operations(tmp_path: Path, monkeypatch) -> int:
+    folder = old_folder(tmp_path / "count")
+    calls = 0
+    for name in PATCHED:
+        real = getattr(os, name)
+
+        def counting(*args, _real=real, **kwargs):
+            nonlocal calls
+            calls += 1
+            return _real(*args, **kwargs)
+        monkeypatch.setattr(os, name, counting)
+    w.apply_changes(folder, CHANGES, REMOVE)
+    monkeypatch.undo()
+    return calls
+
+
+def fail_at(monkeypatch, n: int, error: BaseException) -> None:
+    calls = 0
+    for name in PATCHED:
+        real = getattr(os, name)
+
+        def failing(*args, _real=real, **kwargs):
+            nonlocal calls
+            calls += 1
+            if calls == n:
+                raise error
+            return _real(*args, **kwargs)
+        monkeypatch.setattr(os, name, failing)
+
+
+def stages(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".hardgen-stage-"))
+
+
+def test_a_change_lands_with_its_bytes_and_modes_and_leaves_nothing_behind(tmp_path):
+    folder = old_folder(tmp_path)
+    w.apply_changes(folder, CHANGES, REMOVE)
+    assert snapshot(folder) == expected_new(tmp_path)
+    assert not (folder / "gone").exists() and stages(folder) == []
+    assert stat.S_IMODE(os.lstat(folder / "fresh").st_mode) == 0o755
+
+
+def test_a_failing_file_operation_at_any_point_leaves_the_old_folder(tmp_path, monkeypatch):
+    total = count_operations(tmp_path, monkeypatch)
+    new = expected_new(tmp_path)
+    failed = 0
+    assert total >= 8
+    for n in range(1, total + 1):
+        folder = old_folder(tmp_path / str(n))
+        before = snapshot(folder)
+        fail_at(monkeypatch, n, OSError(5, "injected"))
+        try:
+            w.apply_changes(folder, CHANGES, REMOVE)
+        except (OSError, UserError):
+            failed += 1
+            assert snapshot(folder) == before, n
+        else:  # a hard link the file system refuses: the file is moved aside instead
+            assert snapshot(folder) == new, n
+        finally:
+            monkeypatch.undo()
+        assert stages(folder) == [], n
+    assert failed >= total - 2
+
+
+def test_a_run_killed_at_any_file_operation_is_completed_or_undone_by_the_next(tmp_path, monkeypatch):
+    total = count_operations(tmp_path, monkeypatch)
+    new = expected_new(tmp_path)
+    completed = 0
+    for n in range(1, total + 1):
+        folder = old_folder(tmp_path / str(n))
+        before = snapshot(folder)
+        fail_at(monkeypatch, n, Killed())
+        monkeypatch.setattr(w, "_backward", lambda *a: (_ for _ in ()).throw(Killed()))
+        monkeypatch.setattr(w.shutil, "rmtree", lambda *a, **k: None)
+        with pytest.raises(Killed):
+            w.apply_changes(folder, CHANGES, REMOVE)
+        monkeypatch.undo()
+        interrupted = any((folder / s / w.JOURNAL).exists() for s in stages(folder))
+        if interrupted:
+            with pytest.raises(UserError):  # regenerate --check refuses half a write
+                with w.locked_folder(folder, "--output", write=False):
+                    pass
+        with w.locked_folder(folder, "--output", write=True):
+            pass
+        after = snapshot(folder)
+        assert after in (before, new), n
+        assert stages(folder) == [], n
+        if interrupted:
+            assert after == new, n  # a committed journal is completed, not dropped
+            completed += 1
+        with w.locked_folder(folder, "--output", write=False):
+            pass
+    assert completed >= 4
