@@ -114,7 +114,7 @@ def test_a_failing_file_operation_at_any_point_leaves_the_old_folder(tmp_path, m
     assert failed >= total - 2
 
 
-def test_a_run_killed_at_any_file_operation_is_completed_or_undone_by_the_next(tmp_path, monkeypatch):
+def test_a_killed_run_is_completed_or_undone_by_the_next_whatever_operation_it_died_at(tmp_path, monkeypatch):
     total = count_operations(tmp_path, monkeypatch)
     new = expected_new(tmp_path)
     completed = 0
