@@ -20,7 +20,8 @@ from generator.output import writer as w
 
 OLD = {"a.txt": (b"old a\n", 0o644), "sub/b.txt": (b"old b\n", 0o600), "gone/c.txt": (b"c\n", 0o644),
        ".hardgen/state.json": (b"{}", 0o644)}
-CHANGES = {"a.txt": (b"new a\n", 0o640), "fresh/deep/d.sh": (b"#!/bin/sh\n", 0o755), ".hardgen/state.json": (b'{"v": 2}', 0o644)}
+CHANGES = {"a.txt": (b"new a\n", 0o640), "fresh/deep/d.sh": (b"#!/bin/sh\n", 0o755), ".hardgen/base/a.txt": (b"new a\n", 0o644),
+           ".hardgen/state.json": (b'{"v": 2}', 0o644)}
 REMOVE = ["gone/c.txt"]
 PATCHED = ("replace", "rename", "link", "mkdir")
 
@@ -127,6 +128,13 @@ def test_a_killed_run_is_completed_or_undone_by_the_next_whatever_operation_it_d
         with pytest.raises(Killed):
             w.apply_changes(folder, CHANGES, REMOVE)
         monkeypatch.undo()
+        # bookkeeping never runs ahead of the artefacts: .hardgen/ after every artefact, state.json the very last
+        artefacts_new = all((folder / rel).exists() and (folder / rel).read_bytes() == CHANGES[rel][0]
+                            for rel in CHANGES if not rel.startswith(".hardgen/")) and not (folder / "gone/c.txt").exists()
+        if (folder / ".hardgen/base/a.txt").exists():
+            assert artefacts_new, n
+        if (folder / ".hardgen/state.json").read_bytes() == CHANGES[".hardgen/state.json"][0]:
+            assert artefacts_new and (folder / ".hardgen/base/a.txt").exists(), n
         interrupted = any((folder / s / w.JOURNAL).exists() for s in stages(folder))
         if interrupted:
             with pytest.raises(UserError):  # regenerate --check refuses half a write
@@ -143,3 +151,26 @@ def test_a_killed_run_is_completed_or_undone_by_the_next_whatever_operation_it_d
         with w.locked_folder(folder, "--output", write=False):
             pass
     assert completed >= 4
+
+
+def test_a_fresh_folder_refuses_a_path_that_leaves_it(tmp_path):
+    with pytest.raises(AssertionError):
+        w.write_output(tmp_path / "out", {"ok.txt": (b"x", 0o644), "../escaped.txt": (b"x", 0o644)})
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_output_folder_resolves_dot_dot_only_through_real_folders(tmp_path, monkeypatch):
+    (tmp_path / "real" / "sub").mkdir(parents=True)
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    assert w.output_folder(tmp_path / "real" / "sub" / ".." / "out", "--output") == tmp_path / "real" / "out"
+    assert w.output_folder(tmp_path / "real" / "-x", "--output") == tmp_path / "real" / "-x"
+    assert w.output_folder(Path("/..") / tmp_path.relative_to("/") / "out", "--output") == tmp_path / "out"
+    for bad in (tmp_path / "link" / "sub" / "..", tmp_path / "link", tmp_path / "file" / ".." / "out"):
+        with pytest.raises(UserError):
+            w.output_folder(bad, "--output")
+    monkeypatch.chdir(tmp_path / "real")
+    assert w.output_folder("../../x", "--output") == Path("../../x")
+    assert w.output_folder("../a/../b", "--output") == Path("../b")
+    assert w.output_folder("sub/../..", "--output") == Path("..")
+    assert w.output_folder("sub/..", "--output") == Path(".")
