@@ -174,3 +174,82 @@ def test_output_folder_resolves_dot_dot_only_through_real_folders(tmp_path, monk
     assert w.output_folder("../a/../b", "--output") == Path("../b")
     assert w.output_folder("sub/../..", "--output") == Path("..")
     assert w.output_folder("sub/..", "--output") == Path(".")
+
+
+def dead_stage(parent: Path, suffix: str, journal: bool = False) -> Path:
+    stage = parent / (w.STAGE_PREFIX + suffix)
+    (stage / "new").mkdir(parents=True)
+    if journal:
+        (stage / w.JOURNAL).write_text('{"hardgen_journal": 1, "steps": [], "mkdirs": []}')
+    return stage
+
+
+def test_tidying_removes_every_dead_stage_past_a_live_one_and_an_interrupted_write(tmp_path):
+    live, fd = w._stage_in(tmp_path)
+    try:
+        interrupted = dead_stage(tmp_path, "00000000", journal=True)
+        dead = dead_stage(tmp_path, "zzzzzzzz")
+        w.tidy_parent(tmp_path, "--output")
+        assert live.exists() and interrupted.exists() and not dead.exists()
+    finally:
+        os.close(fd)
+
+
+def test_a_stage_that_vanishes_while_settling_does_not_stop_the_others(tmp_path, monkeypatch):
+    first, last = dead_stage(tmp_path, "00000000"), dead_stage(tmp_path, "zzzzzzzz")
+    real_open = os.open
+
+    def vanishing(path, *args, **kwargs):
+        if Path(path) == first:
+            raise FileNotFoundError(2, "gone", str(path))
+        return real_open(path, *args, **kwargs)
+    monkeypatch.setattr(os, "open", vanishing)
+    w.tidy_parent(tmp_path, "--output")
+    monkeypatch.undo()
+    assert not last.exists()
+
+
+def refused_journal(tmp_path: Path, journal: str, setup=None) -> str:
+    """Settle a folder holding a stage with `journal`: the refusal's message; the folder and outside/ untouched."""
+    folder = old_folder(tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "0").write_text("not the folder's\n")
+    stage = folder / (w.STAGE_PREFIX + "abcd1234")
+    stage.mkdir()
+    (stage / w.JOURNAL).write_text(journal)
+    if setup:
+        setup(folder, stage, outside)
+    before = snapshot(folder)
+    with pytest.raises(UserError) as refused:
+        with w.locked_folder(folder, "--output", write=True):
+            pass
+    assert snapshot(folder) == before and (outside / "0").read_text() == "not the folder's\n"
+    return str(refused.value)
+
+
+def test_a_journal_with_a_key_hardgen_never_writes_is_refused(tmp_path):
+    refused_journal(tmp_path, '{"hardgen_journal": 1, "steps": [], "mkdirs": [], "run": "x"}')
+
+
+def test_a_journal_step_out_of_the_folder_is_named_in_the_refusal(tmp_path):
+    assert "../../etc/passwd" in refused_journal(tmp_path, '{"hardgen_journal": 1, "steps": [["put", "../../etc/passwd"]], "mkdirs": []}')
+
+
+def test_a_stage_whose_new_files_are_a_link_out_of_the_folder_is_refused(tmp_path):
+    def link_new(folder, stage, outside):
+        (stage / "old").mkdir()
+        os.symlink(outside, stage / "new")
+    refused_journal(tmp_path, '{"hardgen_journal": 1, "steps": [["put", "a.txt"]], "mkdirs": []}', link_new)
+
+
+def test_a_journal_folder_to_make_through_a_link_is_refused(tmp_path):
+    def link_in_folder(folder, stage, outside):
+        os.symlink(outside, folder / "via")
+    refused_journal(tmp_path, '{"hardgen_journal": 1, "steps": [], "mkdirs": ["via/x"]}', link_in_folder)
+
+
+def test_a_journal_step_through_a_link_is_refused(tmp_path):
+    def link_in_folder(folder, stage, outside):
+        os.symlink(outside, folder / "via")
+    refused_journal(tmp_path, '{"hardgen_journal": 1, "steps": [["remove", "via/0"]], "mkdirs": []}', link_in_folder)
