@@ -23,7 +23,7 @@ OLD = {"a.txt": (b"old a\n", 0o644), "sub/b.txt": (b"old b\n", 0o600), "gone/c.t
 CHANGES = {"a.txt": (b"new a\n", 0o640), "fresh/deep/d.sh": (b"#!/bin/sh\n", 0o755), ".hardgen/base/a.txt": (b"new a\n", 0o644),
            ".hardgen/state.json": (b'{"v": 2}', 0o644)}
 REMOVE = ["gone/c.txt"]
-PATCHED = ("replace", "rename", "link", "mkdir")
+PATCHED = ("replace", "rename", "link", "mkdir", "unlink")
 
 
 class Killed(BaseException):
@@ -31,17 +31,22 @@ class Killed(BaseException):
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes | None, int]]:
+    """Every file and folder with its bytes and mode, stages left out."""
     out: dict[str, tuple[bytes | None, int]] = {}
     for path in sorted(folder.rglob("*")):
         st = os.lstat(path)
         rel = str(path.relative_to(folder))
+        if rel.startswith(w.STAGE_PREFIX):
+            continue
         out[rel] = (path.read_bytes() if stat.S_ISREG(st.st_mode) else None, stat.S_IMODE(st.st_mode))
     return out
 
 
 def old_folder(tmp_path: Path) -> Path:
+    """OLD, plus an empty folder of the user's where the new file goes: undoing must not remove it."""
     folder = tmp_path / "out"
     w.write_output(folder, OLD)
+    (folder / "fresh").mkdir(0o755)
     return folder
 
 
@@ -59,7 +64,7 @@ def count_operations(tmp_path: Path, monkeypatch) -> int:
 
         def counting(*args, _real=real, **kwargs):
             nonlocal calls
-            calls += 1
+            calls += kwargs.get("dir_fd") is None
             return _real(*args, **kwargs)
         monkeypatch.setattr(os, name, counting)
     w.apply_changes(folder, CHANGES, REMOVE)
@@ -74,9 +79,10 @@ def fail_at(monkeypatch, n: int, error: BaseException) -> None:
 
         def failing(*args, _real=real, **kwargs):
             nonlocal calls
-            calls += 1
-            if calls == n:
-                raise error
+            if kwargs.get("dir_fd") is None:  # shutil.rmtree's calls are not the writer's
+                calls += 1
+                if calls == n:
+                    raise error
             return _real(*args, **kwargs)
         monkeypatch.setattr(os, name, failing)
 
@@ -136,13 +142,16 @@ def test_a_killed_run_is_completed_or_undone_by_the_next_whatever_operation_it_d
         if (folder / ".hardgen/state.json").read_bytes() == CHANGES[".hardgen/state.json"][0]:
             assert artefacts_new and (folder / ".hardgen/base/a.txt").exists(), n
         interrupted = any((folder / s / w.JOURNAL).exists() for s in stages(folder))
-        if interrupted:
+        if interrupted and snapshot(folder) != new:
             with pytest.raises(UserError):  # regenerate --check refuses half a write
                 with w.locked_folder(folder, "--output", write=False):
                     pass
-        with w.locked_folder(folder, "--output", write=True):
-            pass
+        elif interrupted:  # every step was taken: nothing is pending
+            with w.locked_folder(folder, "--output", write=False):
+                pass
+        w.apply_changes(folder, {"z.txt": (b"z", 0o644)}, [])  # the next run completes or undoes it first
         after = snapshot(folder)
+        assert after.pop("z.txt") == (b"z", 0o644), n
         assert after in (before, new), n
         assert stages(folder) == [], n
         if interrupted:
@@ -253,3 +262,52 @@ def test_a_journal_step_through_a_link_is_refused(tmp_path):
     def link_in_folder(folder, stage, outside):
         os.symlink(outside, folder / "via")
     refused_journal(tmp_path, '{"hardgen_journal": 1, "steps": [["remove", "via/0"]], "mkdirs": []}', link_in_folder)
+
+
+def test_a_write_that_cannot_be_undone_keeps_its_stage_for_the_next_run(tmp_path, monkeypatch):
+    folder = old_folder(tmp_path)
+    before = snapshot(folder)
+    real_replace = os.replace
+    calls = 0
+
+    def second_fails(*args, **kwargs):
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise OSError(5, "injected", str(args[1]))
+        return real_replace(*args, **kwargs)
+    monkeypatch.setattr(os, "replace", second_fails)
+    monkeypatch.setattr(w, "_backward", lambda *a: (_ for _ in ()).throw(OSError(13, "undo refused", "old/0")))
+    with pytest.raises(UserError) as failed:
+        w.apply_changes(folder, CHANGES, REMOVE)
+    monkeypatch.undo()
+    assert "injected" in str(failed.value) and "undo refused" in str(failed.value) and "old/0" in str(failed.value)
+    assert len(stages(folder)) == 1
+    with w.locked_folder(folder, "--output", write=True):
+        pass
+    assert snapshot(folder) in (before, expected_new(tmp_path)) and stages(folder) == []
+
+
+def test_a_file_system_that_cannot_lock_is_written_unlocked(tmp_path, monkeypatch):
+    import errno
+    import fcntl
+
+    def no_locks(fd, how):
+        raise OSError(errno.ENOLCK, "no locks")
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    folder = old_folder(tmp_path)
+    w.apply_changes(folder, CHANGES, REMOVE)
+    assert snapshot(folder) == expected_new(tmp_path)
+
+
+def test_an_output_folder_that_cannot_be_opened_is_not_called_a_file(tmp_path):
+    with pytest.raises(OSError, match="too long"):  # the system's reason, not "exists and is not a folder"
+        with w.locked_folder(tmp_path / ("x" * 300), "--output", write=True):
+            pass
+
+
+def test_a_new_file_beside_a_file_named_like_it_minus_a_character(tmp_path):
+    folder = old_folder(tmp_path)
+    (folder / "notes.tx").write_text("mine")
+    w.apply_changes(folder, {"notes.txt": (b"n", 0o644)}, [])
+    assert (folder / "notes.txt").read_bytes() == b"n"
