@@ -143,9 +143,8 @@ def test_a_killed_run_is_completed_or_undone_by_the_next_whatever_operation_it_d
             assert artefacts_new and (folder / ".hardgen/base/a.txt").exists(), n
         interrupted = any((folder / s / w.JOURNAL).exists() for s in stages(folder))
         if interrupted and snapshot(folder) != new:
-            with pytest.raises(UserError):  # regenerate --check refuses half a write
-                with w.locked_folder(folder, "--output", write=False):
-                    pass
+            with pytest.raises(UserError), w.locked_folder(folder, "--output", write=False):  # --check refuses half a write
+                pass
         elif interrupted:  # every step was taken: nothing is pending
             with w.locked_folder(folder, "--output", write=False):
                 pass
@@ -230,9 +229,8 @@ def refused_journal(tmp_path: Path, journal: str, setup=None) -> str:
     if setup:
         setup(folder, stage, outside)
     before = snapshot(folder)
-    with pytest.raises(UserError) as refused:
-        with w.locked_folder(folder, "--output", write=True):
-            pass
+    with pytest.raises(UserError) as refused, w.locked_folder(folder, "--output", write=True):
+        pass
     assert snapshot(folder) == before and (outside / "0").read_text() == "not the folder's\n"
     return str(refused.value)
 
@@ -301,9 +299,9 @@ def test_a_file_system_that_cannot_lock_is_written_unlocked(tmp_path, monkeypatc
 
 
 def test_an_output_folder_that_cannot_be_opened_is_not_called_a_file(tmp_path):
-    with pytest.raises(OSError, match="too long"):  # the system's reason, not "exists and is not a folder"
-        with w.locked_folder(tmp_path / ("x" * 300), "--output", write=True):
-            pass
+    # the system's reason, not "exists and is not a folder"
+    with pytest.raises(OSError, match="too long"), w.locked_folder(tmp_path / ("x" * 300), "--output", write=True):
+        pass
 
 
 def test_a_new_file_beside_a_file_named_like_it_minus_a_character(tmp_path):
