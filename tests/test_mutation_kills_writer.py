@@ -309,3 +309,27 @@ def test_a_new_file_beside_a_file_named_like_it_minus_a_character(tmp_path):
     (folder / "notes.tx").write_text("mine")
     w.apply_changes(folder, {"notes.txt": (b"n", 0o644)}, [])
     assert (folder / "notes.txt").read_bytes() == b"n"
+
+
+def test_a_file_put_back_by_hand_after_a_kill_is_not_removed_by_the_completion(tmp_path, monkeypatch):
+    """The run died after moving gone/c.txt aside; the user restored it by hand: the next run leaves theirs alone."""
+    total = count_operations(tmp_path, monkeypatch)
+    restored = 0
+    for n in range(1, total + 1):
+        folder = old_folder(tmp_path / str(n))
+        fail_at(monkeypatch, n, Killed())
+        monkeypatch.setattr(w, "_backward", lambda *a: (_ for _ in ()).throw(Killed()))
+        monkeypatch.setattr(w.shutil, "rmtree", lambda *a, **k: None)
+        with pytest.raises(Killed):
+            w.apply_changes(folder, CHANGES, REMOVE)
+        monkeypatch.undo()
+        pending = any((folder / s / w.JOURNAL).exists() for s in stages(folder))
+        if not pending or (folder / "gone/c.txt").exists():
+            continue
+        (folder / "gone").mkdir(exist_ok=True)
+        (folder / "gone/c.txt").write_text("mine")
+        with w.locked_folder(folder, "--output", write=True):
+            pass
+        assert (folder / "gone/c.txt").read_text() == "mine", n
+        restored += 1
+    assert restored >= 1
