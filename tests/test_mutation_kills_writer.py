@@ -333,3 +333,84 @@ def test_a_file_put_back_by_hand_after_a_kill_is_not_removed_by_the_completion(t
         assert (folder / "gone/c.txt").read_text() == "mine", n
         restored += 1
     assert restored >= 1
+
+
+def test_a_removal_of_a_file_already_gone_does_not_stop_the_others(tmp_path):
+    folder = old_folder(tmp_path)
+    w.apply_changes(folder, CHANGES, ["0-already-gone.txt", *REMOVE])
+    assert snapshot(folder) == expected_new(tmp_path)
+
+
+def test_removing_from_a_folder_that_is_gone_is_refused(tmp_path):
+    with pytest.raises(UserError):
+        w.apply_changes(tmp_path / "gone", CHANGES, REMOVE)
+    assert not (tmp_path / "gone").exists()
+
+
+def test_a_fresh_folder_gets_its_missing_parents(tmp_path):
+    w.write_output(tmp_path / "a" / "b" / "out", OLD)
+    assert (tmp_path / "a/b/out/sub/b.txt").read_bytes() == b"old b\n"
+
+
+def test_a_folder_that_appears_just_before_the_rename_is_written_as_an_existing_one(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    real_rename = os.rename
+
+    def someone_else_first(src, dst, *args, **kwargs):
+        if Path(dst) == out and not out.exists():
+            out.mkdir()
+            (out / "mine.txt").write_text("theirs")
+        return real_rename(src, dst, *args, **kwargs)
+    monkeypatch.setattr(os, "rename", someone_else_first)
+    result = w.write_output(out, {"a.txt": (b"a", 0o644)})
+    monkeypatch.undo()
+    assert result.written == ["a.txt"]
+    assert (out / "a.txt").read_bytes() == b"a" and (out / "mine.txt").read_text() == "theirs"
+    assert stages(tmp_path) == [] and stages(out) == []
+
+
+def test_a_folder_to_make_that_became_a_link_after_a_kill_is_not_written_through(tmp_path, monkeypatch):
+    total = count_operations(tmp_path, monkeypatch)
+    linked = 0
+    for n in range(1, total + 1):
+        folder = old_folder(tmp_path / str(n))
+        outside = tmp_path / str(n) / "outside"
+        outside.mkdir()
+        fail_at(monkeypatch, n, Killed())
+        monkeypatch.setattr(w, "_backward", lambda *a: (_ for _ in ()).throw(Killed()))
+        monkeypatch.setattr(w.shutil, "rmtree", lambda *a, **k: None)
+        with pytest.raises(Killed):
+            w.apply_changes(folder, CHANGES, REMOVE)
+        monkeypatch.undo()
+        pending = any((folder / s / w.JOURNAL).exists() for s in stages(folder))
+        if not pending or (folder / "fresh/deep").exists():
+            continue
+        os.symlink(outside, folder / "fresh/deep")
+        with pytest.raises(UserError), w.locked_folder(folder, "--output", write=True):
+            pass
+        assert list(outside.iterdir()) == [], n
+        linked += 1
+    assert linked >= 1
+
+
+def test_locking_a_symbolic_link_is_refused(tmp_path):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    # Linux answers O_NOFOLLOW | O_DIRECTORY on a link with ENOTDIR, other kernels with ELOOP: refused either way
+    with pytest.raises(UserError, match=r"symbolic link|not a folder"), w.locked_folder(tmp_path / "link", "--output", write=True):
+        pass
+
+
+def test_the_summary_names_the_edited_files_it_kept():
+    assert "kept" not in w.WriteResult(written=["a"]).summary()
+    assert "kept: Dockerfile" in w.WriteResult(kept=["Dockerfile"]).summary()
+
+
+def test_a_file_no_longer_generated_but_edited_is_kept(hardgen, tmp_path):
+    gen = ("generate", "--preset", "docker", "--set", "name=orders")
+    assert hardgen(*gen, "--set", "targets=[docker, systemd]", "-o", "deploy", cwd=tmp_path).returncode == 0
+    unit = tmp_path / "deploy/systemd/install.sh"
+    unit.write_text(unit.read_text() + "# mine\n")
+    r = hardgen(*gen, "-o", "deploy", cwd=tmp_path)
+    assert r.returncode == 0 and "kept: systemd/install.sh" in r.stderr
+    assert unit.read_text().endswith("# mine\n")
