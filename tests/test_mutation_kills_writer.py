@@ -411,6 +411,7 @@ def test_a_file_no_longer_generated_but_edited_is_kept(hardgen, tmp_path):
     assert hardgen(*gen, "--set", "targets=[docker, systemd]", "-o", "deploy", cwd=tmp_path).returncode == 0
     unit = tmp_path / "deploy/systemd/install.sh"
     unit.write_text(unit.read_text() + "# mine\n")
+    (tmp_path / "deploy/systemd/orders.sysusers.conf").unlink()  # deleted by hand: nothing to keep
     r = hardgen(*gen, "-o", "deploy", cwd=tmp_path)
-    assert r.returncode == 0 and "kept: systemd/install.sh" in r.stderr
+    assert r.returncode == 0 and "kept: systemd/install.sh" in r.stderr and "sysusers" not in r.stderr
     assert unit.read_text().endswith("# mine\n")
