@@ -415,3 +415,74 @@ def test_a_file_no_longer_generated_but_edited_is_kept(hardgen, tmp_path):
     r = hardgen(*gen, "-o", "deploy", cwd=tmp_path)
     assert r.returncode == 0 and "kept: systemd/install.sh" in r.stderr and "sysusers" not in r.stderr
     assert unit.read_text().endswith("# mine\n")
+
+
+def test_a_link_named_like_a_stage_is_left_alone(tmp_path):
+    folder = old_folder(tmp_path)
+    outside = tmp_path / "outside"
+    (outside / "new").mkdir(parents=True)
+    (folder / (w.STAGE_PREFIX + "abcd1234")).symlink_to(outside)
+    with w.locked_folder(folder, "--output", write=True):
+        pass
+    assert (folder / (w.STAGE_PREFIX + "abcd1234")).is_symlink() and (outside / "new").is_dir()
+
+
+def test_a_journal_over_4_mib_is_refused(tmp_path):
+    journal = '{"hardgen_journal": 1, "steps": [], "mkdirs": []}'
+    refused_journal(tmp_path, journal + " " * ((4 << 20) + 1 - len(journal)))
+
+
+def test_a_journal_at_4_mib_is_read(tmp_path):
+    folder = old_folder(tmp_path)
+    stage = folder / (w.STAGE_PREFIX + "abcd1234")
+    stage.mkdir()
+    journal = '{"hardgen_journal": 1, "steps": [], "mkdirs": []}'
+    (stage / w.JOURNAL).write_text(journal + " " * ((4 << 20) - len(journal)))
+    with w.locked_folder(folder, "--output", write=True):
+        pass
+    assert stages(folder) == []
+
+
+@pytest.mark.parametrize("journal", [
+    '{"hardgen_journal": 1, "steps": []}',
+    '{"hardgen_journal": 1, "steps": [["put", "a.txt", "x"]], "mkdirs": []}',
+], ids=["a key missing", "a step too long"])
+def test_a_journal_of_another_shape_is_refused(tmp_path, journal):
+    refused_journal(tmp_path, journal)
+
+
+def test_a_staged_file_that_is_a_link_is_refused(tmp_path):
+    def link_staged(folder, stage, outside):
+        (stage / "new").mkdir()
+        (stage / "old").mkdir()
+        os.symlink(outside / "0", stage / "new" / "0")
+    refused_journal(tmp_path, '{"hardgen_journal": 1, "steps": [["put", "a.txt"]], "mkdirs": []}', link_staged)
+
+
+def test_an_unchanged_file_does_not_stop_the_planning_of_the_next(tmp_path):
+    folder = tmp_path / "out"
+    w.write_output(folder, {"a.txt": (b"a", 0o644), "b.txt": (b"b", 0o644)})
+    result = w.write_output(folder, {"a.txt": (b"a", 0o644), "b.txt": (b"B", 0o644)}, force=True)
+    assert result.unchanged == ["a.txt"] and result.written == ["b.txt"]
+    assert (folder / "b.txt").read_bytes() == b"B"
+
+
+def test_a_fresh_write_is_retried_twice_when_the_folder_keeps_appearing(tmp_path, monkeypatch):
+    real, attempts = w._write_fresh, []
+
+    def raced(*args):
+        attempts.append(1)
+        return False if len(attempts) < 3 else real(*args)
+    monkeypatch.setattr(w, "_write_fresh", raced)
+    assert w.write_output(tmp_path / "out", {"a.txt": (b"a", 0o644)}).written == ["a.txt"]
+    assert len(attempts) == 3
+
+
+def test_nothing_to_apply_creates_nothing(tmp_path):
+    w.apply_changes(tmp_path / "out", {}, [])
+    assert not (tmp_path / "out").exists()
+
+
+def test_applying_to_a_missing_folder_makes_it(tmp_path):
+    w.apply_changes(tmp_path / "out", {"a.txt": (b"a", 0o644)}, [])
+    assert (tmp_path / "out/a.txt").read_bytes() == b"a"
