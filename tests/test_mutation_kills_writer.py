@@ -406,7 +406,7 @@ def test_the_summary_names_the_edited_files_it_kept():
     assert "kept: Dockerfile" in w.WriteResult(kept=["Dockerfile"]).summary()
 
 
-def test_a_file_no_longer_generated_but_edited_is_kept(hardgen, tmp_path):
+def test_a_file_no_longer_planned_but_edited_is_kept(hardgen, tmp_path):
     gen = ("generate", "--preset", "docker", "--set", "name=orders")
     assert hardgen(*gen, "--set", "targets=[docker, systemd]", "-o", "deploy", cwd=tmp_path).returncode == 0
     unit = tmp_path / "deploy/systemd/install.sh"
@@ -486,3 +486,35 @@ def test_nothing_to_apply_creates_nothing(tmp_path):
 def test_applying_to_a_missing_folder_makes_it(tmp_path):
     w.apply_changes(tmp_path / "out", {"a.txt": (b"a", 0o644)}, [])
     assert (tmp_path / "out/a.txt").read_bytes() == b"a"
+
+
+def test_every_foreign_file_is_named_not_just_the_first(tmp_path):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "a.txt").write_text("mine")
+    (folder / "b.txt").write_text("mine too")
+    with pytest.raises(UserError) as refused:
+        w.write_output(folder, {"a.txt": (b"a", 0o644), "b.txt": (b"b", 0o644)})
+    assert "a.txt" in str(refused.value) and "b.txt" in str(refused.value)
+    assert (folder / "a.txt").read_text() == "mine"
+
+
+def test_planning_a_fresh_folder_refuses_a_path_that_leaves_it(tmp_path):
+    with pytest.raises(AssertionError):
+        w.plan_writes(tmp_path / "out", {"../x": (b"x", 0o644)}, None, False, "--output")
+
+
+def test_a_folder_to_make_that_becomes_a_link_mid_run_is_not_written_through(tmp_path, monkeypatch):
+    folder = old_folder(tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    real = w._write_journal
+
+    def then_a_link_appears(stage, journal):
+        real(stage, journal)
+        os.symlink(outside, folder / "fresh/deep")
+    monkeypatch.setattr(w, "_write_journal", then_a_link_appears)
+    with pytest.raises(NotADirectoryError):
+        w.apply_changes(folder, CHANGES, REMOVE)
+    assert list(outside.iterdir()) == [] and stages(folder) == []
+    assert (folder / "a.txt").read_bytes() == OLD["a.txt"][0]
