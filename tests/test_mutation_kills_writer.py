@@ -518,3 +518,60 @@ def test_a_folder_to_make_that_becomes_a_link_mid_run_is_not_written_through(tmp
         w.apply_changes(folder, CHANGES, REMOVE)
     assert list(outside.iterdir()) == [] and stages(folder) == []
     assert (folder / "a.txt").read_bytes() == OLD["a.txt"][0]
+
+
+def test_a_dead_stage_that_cannot_be_removed_does_not_stop_the_run(tmp_path, monkeypatch):
+    dead = dead_stage(tmp_path, "abcd1234")
+    (dead / "new" / "0").write_text("x")
+    real_unlink = os.unlink
+
+    def stuck(path, *args, **kwargs):
+        if kwargs.get("dir_fd") is not None:
+            raise PermissionError(1, "stuck", str(path))
+        return real_unlink(path, *args, **kwargs)
+    monkeypatch.setattr(os, "unlink", stuck)
+    w.tidy_parent(tmp_path, "--output")
+
+
+def test_an_interrupted_write_that_cannot_be_completed_is_undone(tmp_path):
+    folder = old_folder(tmp_path)
+    stage = folder / (w.STAGE_PREFIX + "abcd1234")
+    (stage / "new").mkdir(parents=True)
+    (stage / "old").mkdir()
+    (stage / "new" / "0").write_text("new a")
+    (stage / w.JOURNAL).write_text('{"hardgen_journal": 1, "steps": [["put", "a.txt"]], "mkdirs": []}')
+    (folder / "a.txt").unlink()
+    (folder / "a.txt").mkdir()  # a folder where the step puts a file: it cannot be completed
+    with w.locked_folder(folder, "--output", write=True):
+        pass
+    assert stages(folder) == [] and (folder / "a.txt").is_dir()
+
+
+def test_a_file_with_the_right_bytes_but_a_wider_mode_is_rewritten(tmp_path):
+    folder = tmp_path / "out"
+    w.write_output(folder, {"a.txt": (b"a", 0o644)})
+    os.chmod(folder / "a.txt", 0o666)
+    assert w.write_output(folder, {"a.txt": (b"a", 0o644)}, force=True).written == ["a.txt"]
+    assert stat.S_IMODE(os.lstat(folder / "a.txt").st_mode) == 0o644
+
+
+def test_a_file_where_a_folder_goes_is_refused_before_anything_is_written(tmp_path):
+    folder = tmp_path / "out"
+    w.write_output(folder, {"x": (b"x", 0o644)})
+    with pytest.raises(UserError, match="needs a folder"):
+        w.write_output(folder, {"x/y": (b"y", 0o644), "a.txt": (b"a", 0o644)}, force=True)
+    assert sorted(p.name for p in folder.iterdir()) == ["x"]
+
+
+def test_the_stage_is_private_to_the_run(tmp_path, monkeypatch):
+    folder = old_folder(tmp_path)
+    modes = {}
+    real = w._write_journal
+
+    def look(stage, journal):
+        modes.update({name: stat.S_IMODE(os.lstat(stage / name).st_mode) for name in ("old", "new")})
+        modes["stage"] = stat.S_IMODE(os.lstat(stage).st_mode)
+        real(stage, journal)
+    monkeypatch.setattr(w, "_write_journal", look)
+    w.apply_changes(folder, CHANGES, REMOVE)
+    assert modes == {"old": 0o700, "new": 0o700, "stage": 0o700}
