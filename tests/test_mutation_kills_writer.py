@@ -575,3 +575,10 @@ def test_the_stage_is_private_to_the_run(tmp_path, monkeypatch):
     monkeypatch.setattr(w, "_write_journal", look)
     w.apply_changes(folder, CHANGES, REMOVE)
     assert modes == {"old": 0o700, "new": 0o700, "stage": 0o700}
+
+
+def test_removing_the_last_file_keeps_the_output_folder(tmp_path):
+    folder = tmp_path / "out"
+    w.write_output(folder, {"only.txt": (b"x", 0o644)})
+    w.apply_changes(folder, {}, ["only.txt"])
+    assert folder.is_dir() and list(folder.iterdir()) == []
