@@ -582,3 +582,29 @@ def test_removing_the_last_file_keeps_the_output_folder(tmp_path):
     w.write_output(folder, {"only.txt": (b"x", 0o644)})
     w.apply_changes(folder, {}, ["only.txt"])
     assert folder.is_dir() and list(folder.iterdir()) == []
+
+
+def test_a_folder_that_keeps_appearing_is_given_up_after_three_tries(tmp_path, monkeypatch):
+    attempts = []
+    monkeypatch.setattr(w, "_write_fresh", lambda *a: attempts.append(1) or False)
+    with pytest.raises(UserError, match="kept changing"):
+        w.write_output(tmp_path / "out", {"a.txt": (b"a", 0o644)})
+    assert len(attempts) == 3
+
+
+def test_writing_completes_an_interrupted_write_first(tmp_path):
+    folder = tmp_path / "out"
+    w.write_output(folder, {"a.txt": (b"old", 0o644)})
+    stage = folder / (w.STAGE_PREFIX + "abcd1234")
+    (stage / "new").mkdir(parents=True)
+    (stage / "old").mkdir()
+    (stage / "new" / "0").write_bytes(b"new")
+    os.chmod(stage / "new" / "0", 0o644)
+    (stage / w.JOURNAL).write_text('{"hardgen_journal": 1, "steps": [["put", "a.txt"]], "mkdirs": []}')
+    result = w.write_output(folder, {"a.txt": (b"new", 0o644)}, force=True)
+    assert result.unchanged == ["a.txt"] and stages(folder) == []
+
+
+def test_a_fresh_folder_is_readable_by_all_and_writable_by_its_owner(tmp_path):
+    w.write_output(tmp_path / "out", {"a.txt": (b"a", 0o644)})
+    assert stat.S_IMODE(os.lstat(tmp_path / "out").st_mode) == 0o755
