@@ -173,6 +173,8 @@ def test_output_folder_resolves_dot_dot_only_through_real_folders(tmp_path, monk
     (tmp_path / "link").symlink_to(tmp_path / "real")
     assert w.output_folder(tmp_path / "real" / "sub" / ".." / "out", "--output") == tmp_path / "real" / "out"
     assert w.output_folder(tmp_path / "real" / "-x", "--output") == tmp_path / "real" / "-x"
+    (tmp_path / "real" / "-x").mkdir()  # a name that sorts before ".."
+    assert w.output_folder(tmp_path / "real" / "-x" / ".." / "out", "--output") == tmp_path / "real" / "out"
     assert w.output_folder(Path("/..") / tmp_path.relative_to("/") / "out", "--output") == tmp_path / "out"
     for bad in (tmp_path / "link" / "sub" / "..", tmp_path / "link", tmp_path / "file" / ".." / "out"):
         with pytest.raises(UserError):
