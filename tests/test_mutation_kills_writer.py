@@ -142,6 +142,9 @@ def test_a_killed_run_is_completed_or_undone_by_the_next_whatever_operation_it_d
         if (folder / ".hardgen/state.json").read_bytes() == CHANGES[".hardgen/state.json"][0]:
             assert artefacts_new and (folder / ".hardgen/base/a.txt").exists(), n
         interrupted = any((folder / s / w.JOURNAL).exists() for s in stages(folder))
+        for s in stages(folder):
+            if (folder / s / w.JOURNAL).exists():
+                assert stat.S_IMODE(os.lstat(folder / s / w.JOURNAL).st_mode) == 0o600, n
         if interrupted and snapshot(folder) != new:
             with pytest.raises(UserError), w.locked_folder(folder, "--output", write=False):  # --check refuses half a write
                 pass
@@ -184,6 +187,7 @@ def test_output_folder_resolves_dot_dot_only_through_real_folders(tmp_path, monk
     assert w.output_folder("../a/../b", "--output") == Path("../b")
     assert w.output_folder("sub/../..", "--output") == Path("..")
     assert w.output_folder("sub/..", "--output") == Path(".")
+    assert w.output_folder("/", "--output") == Path("/")
 
 
 def dead_stage(parent: Path, suffix: str, journal: bool = False) -> Path:
@@ -404,7 +408,8 @@ def test_locking_a_symbolic_link_is_refused(tmp_path):
 
 
 def test_the_summary_names_the_edited_files_it_kept():
-    assert "kept" not in w.WriteResult(written=["a"]).summary()
+    assert "kept" not in w.WriteResult(written=["a"]).summary() and "removed" not in w.WriteResult(written=["a"]).summary()
+    assert "2 removed" in w.WriteResult(removed=["a", "b"]).summary()
     assert "kept: Dockerfile" in w.WriteResult(kept=["Dockerfile"]).summary()
 
 
@@ -610,3 +615,54 @@ def test_writing_completes_an_interrupted_write_first(tmp_path):
 def test_a_fresh_folder_is_readable_by_all_and_writable_by_its_owner(tmp_path):
     w.write_output(tmp_path / "out", {"a.txt": (b"a", 0o644)})
     assert stat.S_IMODE(os.lstat(tmp_path / "out").st_mode) == 0o755
+
+
+def test_writing_holds_the_folder_exclusively_and_checking_shares_it(tmp_path):
+    import fcntl
+
+    folder = old_folder(tmp_path)
+    probe = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        with w.locked_folder(folder, "--output", write=True), pytest.raises(BlockingIOError):
+            fcntl.flock(probe, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        with w.locked_folder(folder, "--output", write=False):
+            fcntl.flock(probe, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            fcntl.flock(probe, fcntl.LOCK_UN)
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        os.close(probe)
+
+
+def test_tidying_a_parent_holds_it_exclusively(tmp_path, monkeypatch):
+    import fcntl
+
+    hows = []
+    real = w._flock
+    monkeypatch.setattr(w, "_flock", lambda fd, how: hows.append(how) or real(fd, how))
+    w.tidy_parent(tmp_path, "--output")
+    assert hows == [fcntl.LOCK_EX]
+
+
+def test_a_journal_of_an_older_version_is_refused(tmp_path):
+    refused_journal(tmp_path, '{"hardgen_journal": 0, "steps": [], "mkdirs": []}')
+
+
+def test_applying_a_path_that_leaves_the_folder_is_refused(tmp_path):
+    folder = old_folder(tmp_path)
+    with pytest.raises(AssertionError):
+        w.apply_changes(folder, {"../x": (b"x", 0o644)}, [])
+    assert not (tmp_path / "x").exists()
+
+
+def test_making_a_fresh_folder_tidies_its_parent(tmp_path):
+    dead = dead_stage(tmp_path, "abcd1234")
+    w.apply_changes(tmp_path / "out", {"a.txt": (b"a", 0o644)}, [])
+    assert not dead.exists() and (tmp_path / "out/a.txt").exists()
+
+
+def test_removing_a_path_that_is_a_folder_is_skipped(tmp_path):
+    folder = old_folder(tmp_path)
+    before = snapshot(folder)
+    w.apply_changes(folder, {}, ["sub"])
+    assert snapshot(folder) == before
