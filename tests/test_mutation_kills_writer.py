@@ -666,3 +666,23 @@ def test_removing_a_path_that_is_a_folder_is_skipped(tmp_path):
     before = snapshot(folder)
     w.apply_changes(folder, {}, ["sub"])
     assert snapshot(folder) == before
+
+
+def test_a_stage_left_by_a_lost_race_that_cannot_be_removed_does_not_fail_the_write(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    real_rename, real_unlink = os.rename, os.unlink
+
+    def someone_else_first(src, dst, *args, **kwargs):
+        if Path(dst) == out and not out.exists():
+            out.mkdir()
+        return real_rename(src, dst, *args, **kwargs)
+
+    def stuck(path, *args, **kwargs):
+        if kwargs.get("dir_fd") is not None:
+            raise PermissionError(1, "stuck", str(path))
+        return real_unlink(path, *args, **kwargs)
+    monkeypatch.setattr(os, "rename", someone_else_first)
+    monkeypatch.setattr(os, "unlink", stuck)
+    assert w.write_output(out, {"a.txt": (b"a", 0o644)}).written == ["a.txt"]
+    monkeypatch.undo()
+    assert (out / "a.txt").read_bytes() == b"a"
