@@ -584,11 +584,6 @@ def test_the_stage_is_private_to_the_run(tmp_path, monkeypatch):
     assert modes == {"old": 0o700, "new": 0o700, "stage": 0o700}
 
 
-def test_removing_the_last_file_keeps_the_output_folder(tmp_path):
-    folder = tmp_path / "out"
-    w.write_output(folder, {"only.txt": (b"x", 0o644)})
-    w.apply_changes(folder, {}, ["only.txt"])
-    assert folder.is_dir() and list(folder.iterdir()) == []
 
 
 def test_a_folder_that_keeps_appearing_is_given_up_after_three_tries(tmp_path, monkeypatch):
@@ -675,6 +670,7 @@ def test_a_stage_left_by_a_lost_race_that_cannot_be_removed_does_not_fail_the_wr
     def someone_else_first(src, dst, *args, **kwargs):
         if Path(dst) == out and not out.exists():
             out.mkdir()
+            (out / "theirs.txt").write_text("x")  # not empty: the rename fails
         return real_rename(src, dst, *args, **kwargs)
 
     def stuck(path, *args, **kwargs):
@@ -686,3 +682,39 @@ def test_a_stage_left_by_a_lost_race_that_cannot_be_removed_does_not_fail_the_wr
     assert w.write_output(out, {"a.txt": (b"a", 0o644)}).written == ["a.txt"]
     monkeypatch.undo()
     assert (out / "a.txt").read_bytes() == b"a"
+
+
+def test_checking_looks_at_every_stage(tmp_path):
+    folder = old_folder(tmp_path)
+    dead_stage(folder, "00000000")
+    stage = dead_stage(folder, "zzzzzzzz")
+    (stage / "new" / "0").write_text("pending")
+    (stage / w.JOURNAL).write_text('{"hardgen_journal": 1, "steps": [["put", "a.txt"]], "mkdirs": []}')
+    with pytest.raises(UserError, match="interrupted"), w.locked_folder(folder, "--output", write=False):
+        pass
+
+
+@pytest.mark.parametrize("journal", [
+    '{"hardgen_journal": 1, "steps": [], "mkdirs": "x"}',
+    '{"hardgen_journal": 1, "steps": [["put"]], "mkdirs": []}',
+], ids=["mkdirs not a list", "a step too short"])
+def test_a_journal_of_another_shape_is_refused_too(tmp_path, journal):
+    refused_journal(tmp_path, journal)
+
+
+def test_a_file_with_the_right_bytes_but_a_narrower_mode_is_rewritten(tmp_path):
+    folder = tmp_path / "out"
+    w.write_output(folder, {"a.txt": (b"a", 0o644)})
+    os.chmod(folder / "a.txt", 0o600)
+    assert w.write_output(folder, {"a.txt": (b"a", 0o644)}, force=True).written == ["a.txt"]
+    assert stat.S_IMODE(os.lstat(folder / "a.txt").st_mode) == 0o644
+
+
+def test_making_a_fresh_folder_holds_its_parent_exclusively(tmp_path, monkeypatch):
+    import fcntl
+
+    hows = []
+    real = w._flock
+    monkeypatch.setattr(w, "_flock", lambda fd, how: hows.append(how) or real(fd, how))
+    w.write_output(tmp_path / "out", {"a.txt": (b"a", 0o644)})
+    assert hows[0] == fcntl.LOCK_EX
