@@ -7,13 +7,13 @@ import os
 import re
 import shlex
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
 
 from generator.cli import build_parser
 from generator.commands.results import RESULT_SCHEMA
+from tests.support.gitrepo import git
 from tests.support.hardgen import REPO, generate
 from tests.support.toolbox import require_tool
 
@@ -126,10 +126,6 @@ def test_the_hook_manifest_and_the_documented_config_are_what_pre_commit_accepts
         assert done.returncode == 0, done.stdout + done.stderr
 
 
-def git(*args: str, cwd: Path) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
-    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
 
 
 @pytest.mark.reviewers

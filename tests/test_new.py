@@ -18,6 +18,7 @@ import pytest
 from generator.commands import new
 from generator.errors import ExitCode
 from generator.shipped import template_dir
+from tests.support.gitrepo import git
 from tests.support.hardgen import run, run_process, tree
 from tests.support.toolbox import require_tool
 
@@ -35,10 +36,6 @@ def make(tmp_path: Path, *args: str, name: str = "orders") -> Path:
     return tmp_path / name
 
 
-def git(*args: str, cwd: Path) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid", "GIT_CONFIG_GLOBAL": os.devnull}
-    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
 
 
 def test_new_writes_the_repository_and_deploy_with_its_state(tmp_path):

@@ -9,7 +9,6 @@ reports); the workflow and pre-commit config are checked as for the Ballerina sc
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.gitrepo import git
 from tests.support.hardgen import run, tree
 from tests.support.toolbox import require_tool
 
@@ -36,10 +36,6 @@ def make(tmp_path: Path, *args: str, name: str = "orders") -> Path:
     return tmp_path / name
 
 
-def git(*args: str, cwd: Path) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid", "GIT_CONFIG_GLOBAL": os.devnull}
-    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
 
 
 def test_new_mi_writes_the_mi_project_and_the_mi_deploy_folder_with_its_state(tmp_path):

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from generator.targets.plan import GIT_MODES
+from tests.support.gitrepo import git
 from tests.support.hardgen import generate, run_process, tree
 from tests.support.models import preset_cases, preset_names, render_case
 
@@ -24,12 +25,6 @@ EVERY_TARGET = ("kubernetes-restricted", ["name=orders", "targets=[docker, kuber
 CASES = {**preset_cases(), "every-target": EVERY_TARGET}
 
 
-def git(*args: str, cwd: Path) -> str:
-    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
-    ident = ["-c", "user.name=ci", "-c", "user.email=ci@example.com", "-c", "init.defaultBranch=main", "-c", "core.fileMode=true"]
-    proc = subprocess.run(["git", *ident, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, f"git {' '.join(args)}: {proc.stderr}"
-    return proc.stdout
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

@@ -8,15 +8,14 @@ Git stores only the modes 0644 and 0755 and no empty folder, so every step goes 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from generator import __version__
 from tests.support import kube
+from tests.support.gitrepo import git
 from tests.support.hardgen import run
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hardgen-0.1.0"
@@ -33,12 +32,6 @@ HAND_FLAG = "-Dorders.hand.edit=kept"
 HAND_CONFIG = "# the team's note, kept through upgrades\n"
 
 
-def git(*args: str | os.PathLike, cwd: Path) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
-    done = subprocess.run(["git", *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, f"git {args}: {done.stderr}"
-    return done.stdout
 
 
 def commit_all(repo: Path, message: str) -> None:
