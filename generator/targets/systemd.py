@@ -166,15 +166,8 @@ def plan(model: ResolvedIntegration) -> TargetPlan:
         options_source="java.options" if own_copies else "../jvm/java.options",
         mi=None,
     )
-    out = TargetPlan()
-    out.add(f"{OUT}/{unit_name(model)}", render_template("systemd/unit.service.j2", **context),
-            purpose=f"the sandboxed systemd unit; `install.sh` installs it as /etc/systemd/system/{unit_name(model)}")
-    out.add(f"{OUT}/{model.name}.sysusers.conf", render_template("systemd/sysusers.conf.j2", **context),
-            purpose=f"creates the service's system user `{model.systemd.user}` (sysusers.d)")
-    out.add(f"{OUT}/{model.name}.tmpfiles.conf", render_template("systemd/tmpfiles.conf.j2", **context),
-            purpose="creates the install and configuration folders with their owners and modes, at every boot (tmpfiles.d)")
-    out.add(f"{OUT}/install.sh", render_template("systemd/install.sh.j2", **context), MODE_SCRIPT,
-            purpose="installs the jar, the configuration, the secrets and the unit on the VM (run as root); refuses a java older than the JDK")
+    out = _unit_and_install(model, context, "the sandboxed systemd unit", "systemd/install.sh.j2",
+                            "installs the jar, the configuration, the secrets and the unit on the VM (run as root); refuses a java older than the JDK")
     if own_copies:
         out.add(f"{OUT}/java.options", jvm.vm_options(model),
                 purpose="the VM's JVM options (its paths differ from the image's `jvm/java.options`): edit the VM's JVM flags here")
@@ -186,6 +179,20 @@ def plan(model: ResolvedIntegration) -> TargetPlan:
             f"warning: systemd: port {', '.join(map(str, ports))} is below {FIRST_UNPRIVILEGED_PORT}: the unit keeps CAP_NET_BIND_SERVICE"
             " and turns PrivateUsers= off (exposure about 1.4 instead of 1.0-1.1); prefer a port >= 1024 behind a redirect or proxy"
         )
+    return out
+
+
+def _unit_and_install(model: ResolvedIntegration, context: dict, unit_purpose: str, install_template: str,
+                      install_purpose: str) -> TargetPlan:
+    """The files every runtime's VM output has: the unit, its sysusers.d and tmpfiles.d files, and install.sh."""
+    out = TargetPlan()
+    out.add(f"{OUT}/{unit_name(model)}", render_template("systemd/unit.service.j2", **context),
+            purpose=f"{unit_purpose}; `install.sh` installs it as /etc/systemd/system/{unit_name(model)}")
+    out.add(f"{OUT}/{model.name}.sysusers.conf", render_template("systemd/sysusers.conf.j2", **context),
+            purpose=f"creates the service's system user `{model.systemd.user}` (sysusers.d)")
+    out.add(f"{OUT}/{model.name}.tmpfiles.conf", render_template("systemd/tmpfiles.conf.j2", **context),
+            purpose="creates the install and configuration folders with their owners and modes, at every boot (tmpfiles.d)")
+    out.add(f"{OUT}/install.sh", render_template(install_template, **context), MODE_SCRIPT, purpose=install_purpose)
     return out
 
 
@@ -224,15 +231,8 @@ def plan_mi(model: ResolvedIntegration) -> TargetPlan:
         log4j2_source="../config/log4j2.properties", encrypt_source=mi_config.ENCRYPT_SCRIPT,
     )
     assert runtime.jvm_options == f"{layout.app_dir}/jvm/java.options"
-    out = TargetPlan()
-    out.add(f"{OUT}/{unit_name(model)}", render_template("systemd/unit.service.j2", **context),
-            purpose=f"the sandboxed systemd unit of MI; `install.sh` installs it as /etc/systemd/system/{unit_name(model)}")
-    out.add(f"{OUT}/{model.name}.sysusers.conf", render_template("systemd/sysusers.conf.j2", **context),
-            purpose=f"creates the service's system user `{model.systemd.user}` (sysusers.d)")
-    out.add(f"{OUT}/{model.name}.tmpfiles.conf", render_template("systemd/tmpfiles.conf.j2", **context),
-            purpose="creates the install and configuration folders with their owners and modes, at every boot (tmpfiles.d)")
-    out.add(f"{OUT}/install.sh", render_template("systemd/install-mi.sh.j2", **context), MODE_SCRIPT,
-            purpose="installs MI (from its zip, once), the CARs, deployment.toml, the stores and the unit on the VM (run as root)")
+    out = _unit_and_install(model, context, "the sandboxed systemd unit of MI", "systemd/install-mi.sh.j2",
+                            "installs MI (from its zip, once), the CARs, deployment.toml, the stores and the unit on the VM (run as root)")
     if own_copies:
         out.add(f"{OUT}/java.options", jvm.vm_options(model),
                 purpose="the VM's JVM options (its paths differ from the image's `jvm/java.options`): edit the VM's JVM flags here")
