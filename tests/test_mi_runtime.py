@@ -20,7 +20,7 @@ import pytest
 from tests.support import kube, pss
 from tests.support import nca as ncasim
 from tests.support.hardgen import generate, run, set_args
-from tests.support.nspawn import JDK_UNDER_TEST, run_install_sh_with
+from tests.support.nspawn import JDK_UNDER_TEST, mi_install_inputs, run_install_sh_with
 from tests.support.reviewers import checkov_failures, detect_secrets_findings, hadolint_findings
 from tests.support.toolbox import java_home, require_java, require_javac
 
@@ -535,13 +535,7 @@ def test_the_mi_unit_starts_the_launcher_with_the_stores_as_credentials_and_bind
 
 
 def _install_inputs(tmp_path: Path, out: Path, *, filled: bool) -> tuple[Path, dict]:
-    from tests.support.nspawn import fake_root_install
-
-    cars = tmp_path / "carbonapps"
-    cars.mkdir()
-    (cars / "orders_1.0.0.car").write_bytes(b"car")
-    for name in ("keystore.p12", "truststore.p12", "password-persist"):
-        (out / "config" / name).write_bytes(b"not-a-real-" + name.encode())
+    cars, env = mi_install_inputs(tmp_path, out)
     if filled:
         toml = out / "config" / "deployment.toml"
         text = toml.read_text()
@@ -550,9 +544,6 @@ def _install_inputs(tmp_path: Path, out: Path, *, filled: bool) -> tuple[Path, d
                 text = text.replace(line, line.split(" = ")[0] + ' = "cipher-text-of-the-value"')
         toml.write_text(text)
         (out / "config" / "secret-conf.properties").write_text("secVault.enabled=true\n")  # mi/encrypt-secrets.sh writes it
-    env = fake_root_install(tmp_path)
-    (tmp_path / "bin" / "unzip").write_text("#!/bin/sh\necho CHANGED unzip >&2\nexit 99\n")
-    (tmp_path / "bin" / "unzip").chmod(0o755)
     return cars, env
 
 

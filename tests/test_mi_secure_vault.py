@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.hardgen import generate
-from tests.support.nspawn import JDK_UNDER_TEST, run_install_sh_with
+from tests.support.nspawn import JDK_UNDER_TEST, mi_install_inputs, run_install_sh_with
 from tests.support.toolbox import java_home, require_java
 
 STAND_IN = r'''
@@ -188,26 +188,12 @@ def test_the_image_build_refuses_a_plaintext_or_placeholder_secret_and_carries_t
     assert "!config/secret-conf.properties" in (out / "Dockerfile.dockerignore").read_text().replace("deploy/", "")
 
 
-def _install_env(tmp_path: Path, out: Path) -> tuple[Path, dict]:
-    from tests.support.nspawn import fake_root_install
-
-    cars = tmp_path / "carbonapps"
-    cars.mkdir()
-    (cars / "orders_1.0.0.car").write_bytes(b"car")
-    for name in ("keystore.p12", "truststore.p12", "password-persist"):
-        (out / "config" / name).write_bytes(b"not-a-real-" + name.encode())
-    env = fake_root_install(tmp_path)
-    (tmp_path / "bin" / "unzip").write_text("#!/bin/sh\necho CHANGED unzip >&2\nexit 99\n")
-    (tmp_path / "bin" / "unzip").chmod(0o755)
-    return cars, env
-
-
 @pytest.mark.jvm
 def test_mi_install_sh_refuses_placeholders_without_their_values_before_changing_anything(tmp_path):
     out = tmp_path / "out"
     generate(out, "name=demo", "targets=[systemd]", f"systemd.java={JDK_UNDER_TEST}", preset="mi-docker")
     run_install_sh_with(out / "systemd" / "install.sh", require_java(21))
-    cars, env = _install_env(tmp_path, out)
+    cars, env = mi_install_inputs(tmp_path, out)
     proc = subprocess.run(["sh", str(out / "systemd" / "install.sh"), str(cars)], env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and "set MI_SECRET_KEYSTORE_PASSWORD MI_SECRET_TRUSTSTORE_PASSWORD for MI's cipher tool" in proc.stderr
     assert "CHANGED" not in proc.stderr

@@ -19,7 +19,7 @@ from generator.commands import new
 from generator.errors import ExitCode
 from generator.shipped import template_dir
 from tests.support.gitrepo import git
-from tests.support.hardgen import run, run_process, tree
+from tests.support.hardgen import new_repo, run, run_process, tree
 from tests.support.toolbox import require_tool
 
 ANSWERS = ("--set", "name=orders", "--set", "metrics.enabled=true", "--set", "secrets=[dbPassword, apiKey]",
@@ -30,10 +30,7 @@ KEYTOOL = "/usr/lib/jvm/java-17-openjdk-amd64/bin/keytool"
 
 
 def make(tmp_path: Path, *args: str, name: str = "orders") -> Path:
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    done = run("new", str(tmp_path / name), *(args or ANSWERS), cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    return tmp_path / name
+    return new_repo(tmp_path, args or ANSWERS, name)
 
 
 

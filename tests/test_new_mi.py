@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.gitrepo import git
-from tests.support.hardgen import run, tree
+from tests.support.hardgen import new_repo, run, tree
 from tests.support.toolbox import require_tool
 
 pytest.importorskip("cookiecutter")
@@ -30,10 +30,7 @@ POM = {"m": "http://maven.apache.org/POM/4.0.0"}
 
 
 def make(tmp_path: Path, *args: str, name: str = "orders") -> Path:
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    done = run("new", str(tmp_path / name), *(args or ANSWERS), cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    return tmp_path / name
+    return new_repo(tmp_path, args or ANSWERS, name)
 
 
 

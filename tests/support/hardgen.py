@@ -117,3 +117,11 @@ def tree(folder: Path) -> dict[str, tuple[bytes, int]]:
         p.relative_to(folder).as_posix(): (p.read_bytes(), stat.S_IMODE(p.stat().st_mode))
         for p in sorted(folder.rglob("*")) if p.is_file()
     }
+
+
+def new_repo(tmp_path: Path, args: Iterable[str], name: str = "orders") -> Path:
+    """`hardgen new TMP/NAME ARGS` run from `tmp_path`; fails the test unless it exits 0. The new repository."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    done = run("new", str(tmp_path / name), *args, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    return tmp_path / name

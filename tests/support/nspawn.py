@@ -218,3 +218,17 @@ def fake_root_install(tmp_path: Path) -> dict[str, str]:
     for tool in bin_dir.iterdir():
         tool.chmod(0o755)
     return {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+
+
+def mi_install_inputs(tmp_path: Path, out: Path) -> tuple[Path, dict[str, str]]:
+    """What an MI install.sh needs beside the output (a CAR folder, stand-ins for the stores and the vault password)
+    and a `fake_root_install` environment whose `unzip` fails loudly too: MI's zip is the first thing unpacked."""
+    cars = tmp_path / "carbonapps"
+    cars.mkdir()
+    (cars / "orders_1.0.0.car").write_bytes(b"car")
+    for name in ("keystore.p12", "truststore.p12", "password-persist"):
+        (out / "config" / name).write_bytes(b"not-a-real-" + name.encode())
+    env = fake_root_install(tmp_path)
+    (tmp_path / "bin" / "unzip").write_text("#!/bin/sh\necho CHANGED unzip >&2\nexit 99\n")
+    (tmp_path / "bin" / "unzip").chmod(0o755)
+    return cars, env
